@@ -1,0 +1,65 @@
+package backoffice
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ledgvero/ledgvero/billing"
+)
+
+func (h *Handler) loginForm(c echo.Context) error {
+	return c.Render(http.StatusOK, "backoffice/login", loginPage{Base: h.base(c, "Staff sign in")})
+}
+
+func (h *Handler) login(c echo.Context) error {
+	ctx := c.Request().Context()
+	email := strings.TrimSpace(c.FormValue("email"))
+	page := loginPage{Base: h.base(c, "Staff sign in"), Email: email}
+	if email == "" || c.FormValue("password") == "" {
+		page.Error = "Enter your e-mail address and password."
+		return c.Render(http.StatusUnprocessableEntity, "backoffice/login", page)
+	}
+
+	u, err := billing.Authenticate(ctx, h.Pool, email, c.FormValue("password"), h.Now())
+	switch {
+	case errors.Is(err, billing.ErrLocked):
+		page.Error = fmt.Sprintf("This account is locked after %d failed sign-ins. Try again in %d minutes or ask an admin to reset your password.",
+			billing.MaxFailedLogins, int(billing.LockoutWindow.Minutes()))
+		return c.Render(http.StatusTooManyRequests, "backoffice/login", page)
+	case errors.Is(err, billing.ErrInvalidCredentials):
+		page.Error = "The e-mail address or password is not correct."
+		return c.Render(http.StatusUnauthorized, "backoffice/login", page)
+	case err != nil:
+		return err
+	}
+
+	sess, err := h.session(c)
+	if err != nil {
+		return err
+	}
+	if err := h.Sessions.Rotate(ctx, sess); err != nil {
+		return err
+	}
+	sess.Values[keyStaffID] = u.ID
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	h.Logger.Info("staff signed in", "staff_id", u.ID)
+	return c.Redirect(http.StatusSeeOther, "/backoffice/")
+}
+
+func (h *Handler) logout(c echo.Context) error {
+	sess, err := h.session(c)
+	if err != nil {
+		return err
+	}
+	sess.Options.MaxAge = -1
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/backoffice/login")
+}

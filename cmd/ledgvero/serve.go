@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/ledgvero/ledgvero/billing/websession"
+	"github.com/ledgvero/ledgvero/migrations"
+)
+
+func cmdServe(ctx context.Context, a *app, args []string) error {
+	fs := newFlagSet("serve", a.stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	runner, err := migrations.NewRunner(a.pool)
+	if err != nil {
+		return err
+	}
+	err = runner.Check(ctx)
+	runner.Close()
+	if err != nil {
+		return err
+	}
+
+	jobs, err := newJobClient(a)
+	if err != nil {
+		return err
+	}
+	e, err := newServer(a)
+	if err != nil {
+		return err
+	}
+
+	if err := jobs.Start(ctx); err != nil {
+		return fmt.Errorf("starting job client: %w", err)
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		a.logger.Info("server listening", "addr", a.cfg.Addr, "url", a.cfg.BaseURL, "sandbox", a.cfg.Sandbox())
+		serveErr <- e.Start(a.cfg.Addr)
+	}()
+
+	select {
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			stopJobs(a, jobs)
+			return fmt.Errorf("serving HTTP: %w", err)
+		}
+	case <-ctx.Done():
+		a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	}
+
+	// Drain in-flight requests first, then let running jobs finish, then the
+	// deferred pool.Close in run releases the connections.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := e.Shutdown(shutdownCtx); err != nil {
+		a.logger.Error("HTTP shutdown incomplete", "error", err)
+	}
+	stopJobs(a, jobs)
+	a.logger.Info("stopped")
+	return nil
+}
+
+func stopJobs(a *app, jobs *river.Client[pgxTx]) {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := jobs.Stop(ctx); err != nil {
+		a.logger.Error("job shutdown incomplete", "error", err)
+	}
+}
+
+func newJobClient(a *app) (*river.Client[pgxTx], error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &websession.CleanupWorker{Pool: a.pool, IdleTimeout: a.cfg.SessionIdle, Now: a.now})
+
+	client, err := river.NewClient(riverpgxv5.New(a.pool), &river.Config{
+		Logger:  a.logger.With("component", "jobs"),
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return websession.CleanupArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating job client: %w", err)
+	}
+	return client, nil
+}
