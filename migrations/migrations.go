@@ -41,7 +41,9 @@ type Runner struct {
 // NewRunner prepares a runner for the database behind pool. Close releases it.
 func NewRunner(pool *pgxpool.Pool) (*Runner, error) {
 	db := stdlib.OpenDBFromPool(pool)
-	provider, err := goose.NewProvider(goose.DialectPostgres, db, files)
+	// Out-of-order application lets migrations written on parallel branches land in
+	// any order; each one still runs exactly once.
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, files, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("loading migrations: %w", err)
