@@ -129,7 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return 0
 }
 
-// usageError is a mistake in the command line, answered with exit status 2.
+// usageError reports a mistake in the command line; run exits with status 2 for it.
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
