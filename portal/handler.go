@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/outbox"
 	"github.com/ledgvero/ledgvero/billing/websession"
 	"github.com/ledgvero/ledgvero/templates"
 )
@@ -27,6 +28,7 @@ type Handler struct {
 	Timezone *time.Location
 	BaseURL  string
 	Sandbox  bool
+	Jobs     outbox.Inserter // enqueues e-mail delivery inside business transactions
 }
 
 // Session keys.

@@ -26,14 +26,28 @@ func (h *Handler) requestLink(c echo.Context) error {
 		return c.Render(http.StatusUnprocessableEntity, "portal/login", page)
 	}
 
-	_, err := billing.CreateMagicLink(c.Request().Context(), h.Pool, email, billing.LinkRequested, h.Now())
+	ctx := c.Request().Context()
+	if err := h.allowLinkRequest(ctx, email, c.RealIP()); err != nil {
+		return h.rateLimited(c, page, err)
+	}
+	err := h.sendSignInLink(ctx, email, billing.LinkRequested, c.RealIP())
 	if err != nil && !errors.Is(err, billing.ErrNotFound) {
 		return err
 	}
-	// TODO: e-mail the link once the outbox delivers mail; until then support staff
-	// hand out links with `ledgvero magic-link`.
-	page.Sent = true
+	page.Sent, page.Lifetime = true, humanDuration(billing.RequestedLinkTTL)
 	return c.Render(http.StatusOK, "portal/login", page)
+}
+
+// rateLimited answers 429 with the form and a message, or returns err when it is
+// not a rate-limit error.
+func (h *Handler) rateLimited(c echo.Context, page loginPage, err error) error {
+	if !errors.Is(err, errRateLimited) {
+		return err
+	}
+	h.Logger.Warn("sign-in link requests rate limited", "ip", c.RealIP())
+	page.Error = "Too many sign-in links were requested. Wait 15 minutes, then try again."
+	c.Response().Header().Set("Retry-After", "900")
+	return c.Render(http.StatusTooManyRequests, "portal/login", page)
 }
 
 // linkLanding shows a button that POSTs the token. A mail scanner that fetches
@@ -125,11 +139,15 @@ func (h *Handler) resendLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = billing.CreateMagicLink(ctx, h.Pool, link.Email, billing.LinkEmailed, h.Now())
+	page := loginPage{Base: h.base(c, "Sign in"), Email: link.Email}
+	if err := h.allowLinkRequest(ctx, link.Email, c.RealIP()); err != nil {
+		return h.rateLimited(c, page, err)
+	}
+	err = h.sendSignInLink(ctx, link.Email, billing.LinkEmailed, c.RealIP())
 	if err != nil && !errors.Is(err, billing.ErrNotFound) {
 		return err
 	}
-	page := loginPage{Base: h.base(c, "Sign in"), Email: link.Email, Sent: true}
+	page.Sent, page.Lifetime = true, humanDuration(billing.EmailedLinkTTL)
 	return c.Render(http.StatusOK, "portal/login", page)
 }
 

@@ -8,9 +8,10 @@ import (
 // loginPage is the form where a contact asks for a sign-in link.
 type loginPage struct {
 	templates.Base
-	Email string
-	Error string
-	Sent  bool
+	Email    string
+	Error    string
+	Sent     bool
+	Lifetime string // how long the sent link works, as in "15 minutes"
 }
 
 // linkPage is the landing page of a sign-in link. Problem is set when the link

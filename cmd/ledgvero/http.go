@@ -17,6 +17,7 @@ import (
 	"github.com/ledgvero/ledgvero/assets"
 	"github.com/ledgvero/ledgvero/backoffice"
 	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/outbox"
 	"github.com/ledgvero/ledgvero/billing/websession"
 	"github.com/ledgvero/ledgvero/migrations"
 	"github.com/ledgvero/ledgvero/portal"
@@ -82,9 +83,14 @@ func newServer(a *app) (*echo.Echo, error) {
 			IdleTimeout: a.cfg.SessionIdle, MaxLifetime: a.cfg.SessionMax, Secure: secure, Now: a.now,
 		}
 	}
+	mailJobs, err := outbox.NewInserter(a.pool)
+	if err != nil {
+		return nil, err
+	}
 	ph := &portal.Handler{
 		Pool: a.pool, Sessions: websession.New(a.pool, sessionOpts("portal")), Logger: a.logger,
 		Now: a.now, Timezone: a.cfg.OrgTimezone, BaseURL: a.cfg.BaseURL, Sandbox: a.cfg.Sandbox(),
+		Jobs: mailJobs,
 	}
 	ph.Routes(e)
 	bh := &backoffice.Handler{

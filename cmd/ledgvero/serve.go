@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/ledgvero/ledgvero/billing/outbox"
 	"github.com/ledgvero/ledgvero/billing/websession"
 	"github.com/ledgvero/ledgvero/migrations"
 )
@@ -81,6 +82,13 @@ func stopJobs(a *app, jobs *river.Client[pgxTx]) {
 func newJobClient(a *app) (*river.Client[pgxTx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &websession.CleanupWorker{Pool: a.pool, IdleTimeout: a.cfg.SessionIdle, Now: a.now})
+	sender, err := outbox.NewSMTPSender(a.cfg.SMTPURL)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP_URL: %w", err)
+	}
+	river.AddWorker(workers, &outbox.Worker{
+		Pool: a.pool, Sender: sender, From: a.cfg.MailFrom, Logger: a.logger.With("component", "outbox"), Now: a.now,
+	})
 
 	client, err := river.NewClient(riverpgxv5.New(a.pool), &river.Config{
 		Logger:  a.logger.With("component", "jobs"),
