@@ -12,18 +12,12 @@ type StatementLine struct {
 	DaysOverdue int // 0 when not yet due
 }
 
-// OpenInvoices returns a customer's invoices that are not void and not settled as of
-// asOf, oldest due date first.
-//
-// TODO: the open balance is the invoice total until payments and credits are
-// allocated; the ledger subtracts them once allocations exist.
+// OpenInvoices returns a customer's invoices that are not void and have a
+// non-zero balance at the end of asOf, oldest due date first. Open is the total
+// minus the payments, credits and write-offs applied on or before asOf, so an
+// invoice paid later still shows as open on earlier dates.
 func OpenInvoices(ctx context.Context, db DB, customerID int64, asOf Date) ([]StatementLine, error) {
-	rows, err := db.Query(ctx, `
-		SELECT id, customer_id, number, po_number, issue_date, due_date, currency, total_minor,
-			discount_rate_bp, discount_until
-		FROM invoices
-		WHERE customer_id = $1 AND voided_at IS NULL AND issue_date <= $2
-		ORDER BY due_date, id`, customerID, asOf)
+	rows, err := db.Query(ctx, fmt.Sprintf(openAsOfSQL, `AND i.customer_id = $2 ORDER BY i.due_date, i.id`), asOf, customerID)
 	if err != nil {
 		return nil, fmt.Errorf("querying open invoices: %w", err)
 	}
@@ -33,14 +27,114 @@ func OpenInvoices(ctx context.Context, db DB, customerID int64, asOf Date) ([]St
 	for rows.Next() {
 		var l StatementLine
 		if err := rows.Scan(&l.ID, &l.CustomerID, &l.Number, &l.PONumber, &l.IssueDate, &l.DueDate,
-			&l.Total.Currency, &l.Total.Amount, &l.DiscountRateBP, &l.DiscountUntil); err != nil {
+			&l.Total.Currency, &l.Total.Amount, &l.DiscountRateBP, &l.DiscountUntil, &l.Open.Amount); err != nil {
 			return nil, fmt.Errorf("scanning invoice: %w", err)
 		}
-		l.Open = l.Total
+		if l.Open.Amount == 0 {
+			continue
+		}
+		l.Open.Currency = l.Total.Currency
 		if asOf.After(l.DueDate) {
 			l.DaysOverdue = asOf.DaysSince(l.DueDate)
 		}
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+// Kinds of statement entries.
+const (
+	EntryInvoice    = "invoice"
+	EntryPayment    = "payment"
+	EntryRefund     = "refund"
+	EntryCreditNote = "credit_note"
+	EntryWriteOff   = "write_off"
+)
+
+// StatementEntry is one movement on a customer's account. Amount is positive when
+// it raises what the customer owes (an invoice, a refund) and negative when it
+// lowers it (a payment, a credit note, a write-off).
+type StatementEntry struct {
+	Date      Date
+	Kind      string
+	Reference string // invoice, payment or credit-note number
+	Amount    Money
+	Balance   Money // running balance after this entry
+}
+
+// CustomerStatement is a customer's account as of one date.
+type CustomerStatement struct {
+	CustomerID int64
+	ExternalID string
+	Name       string
+	AsOf       Date
+	OpenItems  []StatementLine
+	Activity   []StatementEntry // every movement dated on or before AsOf, oldest first
+	TotalDue   Money            // sum of the open items
+	Credit     Money            // unapplied payments and credit notes
+	Balance    Money            // TotalDue minus Credit: the last running balance
+}
+
+// statementActivitySQL lists the movements of customer $1 dated on or before $2.
+// Payments count from received_on while succeeded; a refunded or disputed payment
+// counts from received_on and is added back on the day its status changed.
+const statementActivitySQL = `
+SELECT issue_date, 'invoice', number, total_minor, 1 FROM invoices
+	WHERE customer_id = $1 AND voided_at IS NULL AND issue_date <= $2
+UNION ALL
+SELECT received_on, 'payment', external_id, -amount_minor, 2 FROM payments
+	WHERE customer_id = $1 AND status IN ('succeeded', 'refunded', 'disputed') AND received_on <= $2
+UNION ALL
+SELECT status_changed_on, 'refund', external_id, amount_minor, 3 FROM payments
+	WHERE customer_id = $1 AND status IN ('refunded', 'disputed') AND status_changed_on <= $2
+UNION ALL
+SELECT issued_on, 'credit_note', number, -amount_minor, 4 FROM credit_notes
+	WHERE customer_id = $1 AND issued_on <= $2
+UNION ALL
+SELECT w.written_off_on, 'write_off', i.number, -w.amount_minor, 5 FROM write_offs w JOIN invoices i ON i.id = w.invoice_id
+	WHERE i.customer_id = $1 AND w.written_off_on <= $2
+ORDER BY 1, 5, 3`
+
+// Statement returns a customer's statement at the end of asOf: the open items
+// with their balances as of that day, every movement up to that day with a
+// running balance, the total due and the unapplied customer credit. A customer
+// that does not exist wraps ErrNotFound.
+func Statement(ctx context.Context, db DB, customerID int64, asOf Date) (CustomerStatement, error) {
+	var st CustomerStatement
+	var currency string
+	err := db.QueryRow(ctx, `SELECT id, coalesce(external_id, ''), name, currency FROM customers WHERE id = $1`, customerID).
+		Scan(&st.CustomerID, &st.ExternalID, &st.Name, &currency)
+	if err != nil {
+		return CustomerStatement{}, fmt.Errorf("loading customer %d: %w", customerID, notFound(err))
+	}
+	st.AsOf = asOf
+	st.TotalDue = Money{Currency: currency}
+	st.Balance = Money{Currency: currency}
+
+	if st.OpenItems, err = OpenInvoices(ctx, db, customerID, asOf); err != nil {
+		return CustomerStatement{}, err
+	}
+	for _, l := range st.OpenItems {
+		st.TotalDue.Amount += l.Open.Amount
+	}
+	if st.Credit, err = CustomerCredit(ctx, db, customerID, asOf); err != nil {
+		return CustomerStatement{}, err
+	}
+
+	rows, err := db.Query(ctx, statementActivitySQL, customerID, asOf)
+	if err != nil {
+		return CustomerStatement{}, fmt.Errorf("querying statement activity: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e := StatementEntry{Amount: Money{Currency: currency}}
+		var order int
+		if err := rows.Scan(&e.Date, &e.Kind, &e.Reference, &e.Amount.Amount, &order); err != nil {
+			return CustomerStatement{}, fmt.Errorf("scanning statement activity: %w", err)
+		}
+		st.Balance.Amount += e.Amount.Amount
+		e.Balance = st.Balance
+		st.Activity = append(st.Activity, e)
+	}
+	return st, rows.Err()
 }
