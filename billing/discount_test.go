@@ -1,0 +1,41 @@
+package billing_test
+
+import (
+	"testing"
+
+	"github.com/ledgvero/ledgvero/billing"
+)
+
+func TestEarlyPaymentDiscount(t *testing.T) {
+	t.Parallel()
+	until := billing.NewDate(2026, 3, 11)
+	money := func(minor int64, cur string) billing.Money { return billing.Money{Amount: minor, Currency: cur} }
+	tests := []struct {
+		name        string
+		total, open billing.Money
+		rateBP      int64
+		until       billing.Date
+		initiated   billing.Date
+		want        billing.Money
+	}{
+		{"inside window", money(248000, "USD"), money(248000, "USD"), 200, until, until.AddDays(-3), money(4960, "USD")},
+		{"last day of window", money(248000, "USD"), money(248000, "USD"), 200, until, until, money(4960, "USD")},
+		{"day after window", money(248000, "USD"), money(248000, "USD"), 200, until, until.AddDays(1), money(0, "USD")},
+		{"no window stored", money(248000, "USD"), money(248000, "USD"), 200, billing.Date{}, until, money(0, "USD")},
+		{"zero rate", money(248000, "USD"), money(248000, "USD"), 0, until, until, money(0, "USD")},
+		{"rate of original total after partial payment", money(100000, "USD"), money(40000, "USD"), 200, until, until, money(2000, "USD")},
+		{"capped at open balance", money(100000, "USD"), money(1500, "USD"), 200, until, until, money(1500, "USD")},
+		{"nothing open", money(100000, "USD"), money(0, "USD"), 200, until, until, money(0, "USD")},
+		{"half cent rounds away from zero", money(12525, "USD"), money(12525, "USD"), 200, until, until, money(251, "USD")},
+		{"yen has no minor unit", money(123457, "JPY"), money(123457, "JPY"), 150, until, until, money(1852, "JPY")},
+		{"three-decimal currency", money(1000005, "KWD"), money(1000005, "KWD"), 250, until, until, money(25000, "KWD")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := billing.EarlyPaymentDiscount(tt.total, tt.open, tt.rateBP, tt.until, tt.initiated)
+			if got != tt.want {
+				t.Errorf("EarlyPaymentDiscount = %d %s, want %d %s", got.Amount, got.Currency, tt.want.Amount, tt.want.Currency)
+			}
+		})
+	}
+}
