@@ -24,12 +24,20 @@ func (h *Handler) login(c echo.Context) error {
 		return c.Render(http.StatusUnprocessableEntity, "backoffice/login", page)
 	}
 
-	u, err := billing.Authenticate(ctx, h.Pool, email, c.FormValue("password"), h.Now())
+	u, err := billing.Authenticate(ctx, h.Pool, email, c.FormValue("password"), c.FormValue("code"), h.Now())
 	switch {
 	case errors.Is(err, billing.ErrLocked):
 		page.Error = fmt.Sprintf("This account is locked after %d failed sign-ins. Try again in %d minutes or ask an admin to reset your password.",
 			billing.MaxFailedLogins, int(billing.LockoutWindow.Minutes()))
 		return c.Render(http.StatusTooManyRequests, "backoffice/login", page)
+	case errors.Is(err, billing.ErrCodeRequired):
+		page.AskCode = true
+		page.Error = "Enter the 6-digit code from your authenticator app."
+		return c.Render(http.StatusUnauthorized, "backoffice/login", page)
+	case errors.Is(err, billing.ErrInvalidCode):
+		page.AskCode = true
+		page.Error = "The authenticator code is not correct. Enter the current 6-digit code."
+		return c.Render(http.StatusUnauthorized, "backoffice/login", page)
 	case errors.Is(err, billing.ErrInvalidCredentials):
 		page.Error = "The e-mail address or password is not correct."
 		return c.Render(http.StatusUnauthorized, "backoffice/login", page)

@@ -2,17 +2,10 @@ package backoffice
 
 import "github.com/ledgvero/ledgvero/templates"
 
-// loginPage is the staff sign-in form.
+// loginPage is the staff sign-in form. AskCode shows the authenticator code field.
 type loginPage struct {
 	templates.Base
-	Email string
-	Error string
-}
-
-// dashboardPage is the back-office home.
-type dashboardPage struct {
-	templates.Base
-	OrgName          string
-	CustomerCount    int
-	OpenInvoiceCount int
+	Email   string
+	Error   string
+	AskCode bool
 }

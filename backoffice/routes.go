@@ -1,13 +1,60 @@
 package backoffice
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
 
-// Routes mounts every back-office route. Each line shows the route's guard.
+	"github.com/ledgvero/ledgvero/billing"
+)
+
+// Routes mounts every back-office route. Each line shows the route's guard:
+// signed-in staff read every page; writes also name the billing.Action that
+// billing.Allowed must grant the member's role, or the request gets 403.
 func (h *Handler) Routes(e *echo.Echo) {
 	g := e.Group("/backoffice")
 	g.GET("/login", h.loginForm)
 	g.POST("/login", h.login)
 	g.POST("/logout", h.logout)
 
-	g.GET("/", h.dashboard, h.requireStaff)
+	s := g.Group("", h.requireStaff)
+	act := func(a billing.Action) echo.MiddlewareFunc { return requireAction(a) }
+
+	s.GET("/", h.dashboard)
+	s.POST("/snapshots", h.takeSnapshot, act(billing.ActRecomputeScores))
+	s.GET("/aging", h.aging)
+	s.GET("/aging.csv", h.agingCSV)
+
+	s.GET("/customers", h.customers)
+	s.GET("/customers/:id", h.customer)
+	s.POST("/customers/:id/calls", h.logCall, act(billing.ActLogActivity))
+	s.POST("/customers/:id/notes", h.logNote, act(billing.ActLogActivity))
+	s.POST("/customers/:id/promises", h.logPromise, act(billing.ActLogActivity))
+	s.POST("/customers/:id/settings", h.updateCustomer, act(billing.ActEditCustomer))
+	s.POST("/customers/:id/contacts", h.saveContact, act(billing.ActEditCustomer))
+	s.POST("/customers/:id/login-link", h.sendLoginLink, act(billing.ActSendLoginLink))
+	s.POST("/customers/:id/recompute", h.recomputeCustomer, act(billing.ActRecomputeScores))
+
+	s.GET("/segments", h.segments)
+	s.POST("/segments/recompute", h.recomputeSegments, act(billing.ActRecomputeScores))
+
+	s.GET("/queues/tasks", h.tasks)
+	s.POST("/queues/tasks", h.createTask, act(billing.ActLogActivity))
+	s.POST("/queues/tasks/:id/done", h.completeTask, act(billing.ActLogActivity))
+	s.POST("/queues/tasks/:id/assign", h.assignTask, act(billing.ActLogActivity))
+
+	s.GET("/account/totp", h.totpForm)
+	s.POST("/account/totp", h.totpEnable)
+	s.POST("/account/totp/disable", h.totpDisable)
+
+	s.GET("/settings", h.settings, act(billing.ActManageSettings))
+	s.POST("/settings/organization", h.saveOrganization, act(billing.ActManageSettings))
+	s.POST("/settings/collection", h.saveCollectionSettings, act(billing.ActManageSettings))
+	s.POST("/settings/terms", h.saveTermsTemplate, act(billing.ActManageSettings))
+	s.GET("/settings/users", h.users, act(billing.ActManageUsers))
+	s.POST("/settings/users", h.inviteUser, act(billing.ActManageUsers))
+	s.POST("/settings/users/:id/reset", h.resetUserPassword, act(billing.ActManageUsers))
+	s.POST("/settings/users/:id/deactivate", h.setUserActive(false), act(billing.ActManageUsers))
+	s.POST("/settings/users/:id/activate", h.setUserActive(true), act(billing.ActManageUsers))
+	s.POST("/settings/users/:id/role", h.setUserRole, act(billing.ActManageUsers))
+
+	s.GET("/audit", h.audit, act(billing.ActViewAudit))
 }

@@ -21,3 +21,13 @@ var ErrExpired = errors.New("link expired")
 
 // ErrUsed reports a login link that was already used.
 var ErrUsed = errors.New("link already used")
+
+// ErrCodeRequired reports a right password for an account that also needs an
+// authenticator (TOTP) code.
+var ErrCodeRequired = errors.New("authenticator code required")
+
+// ErrInvalidCode reports a wrong or expired authenticator (TOTP) code.
+var ErrInvalidCode = errors.New("invalid authenticator code")
+
+// ErrForbidden reports an action the staff member's role does not allow.
+var ErrForbidden = errors.New("not allowed for this role")

@@ -33,6 +33,9 @@ type StaffUser struct {
 	Name   string
 	Role   string
 	Active bool
+	// TOTPEnabled is set once the member has confirmed an authenticator app;
+	// sign-in then needs a current code.
+	TOTPEnabled bool
 }
 
 // ValidRole reports whether role is one of the staff roles.
@@ -95,30 +98,34 @@ func SetStaffPassword(ctx context.Context, db DB, email, password string) error 
 // StaffByID returns an active staff account.
 func StaffByID(ctx context.Context, db DB, id int64) (StaffUser, error) {
 	var u StaffUser
-	err := db.QueryRow(ctx, `SELECT id, email, name, role, active FROM staff_users WHERE id = $1 AND active`, id).
-		Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Active)
+	err := db.QueryRow(ctx, `
+		SELECT id, email, name, role, active, totp_secret IS NOT NULL FROM staff_users WHERE id = $1 AND active`, id).
+		Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Active, &u.TOTPEnabled)
 	if err != nil {
 		return StaffUser{}, notFound(err)
 	}
 	return u, nil
 }
 
-// Authenticate checks an e-mail address and password at time now. After
-// MaxFailedLogins failures within LockoutWindow the account is locked for
-// LockoutWindow and even the right password returns ErrLocked. An unknown address
-// and a wrong password both return ErrInvalidCredentials.
-func Authenticate(ctx context.Context, db DB, email, password string, now time.Time) (StaffUser, error) {
+// Authenticate checks an e-mail address, password and, for accounts with TOTP, the
+// authenticator code at time now. After MaxFailedLogins failures within
+// LockoutWindow the account is locked for LockoutWindow and even the right password
+// returns ErrLocked. An unknown address and a wrong password both return
+// ErrInvalidCredentials. The right password without a code returns
+// ErrCodeRequired and counts as no failure; a wrong code counts as one.
+func Authenticate(ctx context.Context, db DB, email, password, code string, now time.Time) (StaffUser, error) {
 	var (
 		u           StaffUser
 		hash        string
 		failed      int
 		firstFailed *time.Time
 		lockedUntil *time.Time
+		totpSecret  *string
 	)
 	err := db.QueryRow(ctx, `
-		SELECT id, email, name, role, active, password_hash, failed_logins, first_failed_at, locked_until
+		SELECT id, email, name, role, active, password_hash, failed_logins, first_failed_at, locked_until, totp_secret
 		FROM staff_users WHERE lower(email) = lower($1)`, strings.TrimSpace(email)).
-		Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Active, &hash, &failed, &firstFailed, &lockedUntil)
+		Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Active, &hash, &failed, &firstFailed, &lockedUntil, &totpSecret)
 	if errors.Is(notFound(err), ErrNotFound) {
 		// Spend the same time as a real check so response times do not reveal accounts.
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
@@ -136,6 +143,20 @@ func Authenticate(ctx context.Context, db DB, email, password string, now time.T
 
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		return StaffUser{}, recordFailedLogin(ctx, db, u.ID, failed, firstFailed, now)
+	}
+	if totpSecret != nil {
+		u.TOTPEnabled = true
+		if strings.TrimSpace(code) == "" {
+			return StaffUser{}, ErrCodeRequired
+		}
+		if !ValidTOTP(*totpSecret, code, now) {
+			if err := recordFailedLogin(ctx, db, u.ID, failed, firstFailed, now); errors.Is(err, ErrLocked) {
+				return StaffUser{}, err
+			} else if !errors.Is(err, ErrInvalidCredentials) {
+				return StaffUser{}, err
+			}
+			return StaffUser{}, ErrInvalidCode
+		}
 	}
 	_, err = db.Exec(ctx, `
 		UPDATE staff_users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL WHERE id = $1`, u.ID)

@@ -30,6 +30,9 @@ type Config struct {
 	StripeWebhook   string         // STRIPE_WEBHOOK_SECRET: verifies webhook signatures
 	TrustedProxies  []string       // TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
 	ShutdownTimeout time.Duration  // SHUTDOWN_TIMEOUT: how long a stop waits for in-flight work
+	// RequireAdminTOTP (REQUIRE_ADMIN_TOTP, default false) makes admins enroll an
+	// authenticator app before they reach any other back-office page.
+	RequireAdminTOTP bool
 }
 
 // Production reports whether the process runs with production rules.
@@ -159,6 +162,13 @@ func loadConfig(getenv func(string) string) (Config, []string, error) {
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p)
 		}
+	}
+	switch v := strings.ToLower(str("REQUIRE_ADMIN_TOTP", "false")); v {
+	case "true", "1", "yes":
+		c.RequireAdminTOTP = true
+	case "false", "0", "no":
+	default:
+		errs = append(errs, fmt.Errorf("REQUIRE_ADMIN_TOTP: invalid value %q: use true or false", v))
 	}
 	if len(errs) > 0 {
 		return Config{}, nil, errors.Join(errs...)

@@ -96,6 +96,7 @@ func newServer(a *app) (*echo.Echo, error) {
 	bh := &backoffice.Handler{
 		Pool: a.pool, Sessions: websession.New(a.pool, sessionOpts("backoffice")), Logger: a.logger,
 		Now: a.now, Timezone: a.cfg.OrgTimezone, OrgName: a.cfg.OrgName,
+		Currency: a.cfg.OrgCurrency, BaseURL: a.cfg.BaseURL, Jobs: mailJobs, RequireAdminTOTP: a.cfg.RequireAdminTOTP,
 	}
 	bh.Routes(e)
 	return e, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ledgvero/ledgvero/billing/outbox"
+	"github.com/ledgvero/ledgvero/billing/scoring"
 	"github.com/ledgvero/ledgvero/billing/websession"
 	"github.com/ledgvero/ledgvero/migrations"
 )
@@ -89,6 +90,8 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 	river.AddWorker(workers, &outbox.Worker{
 		Pool: a.pool, Sender: sender, From: a.cfg.MailFrom, Logger: a.logger.With("component", "outbox"), Now: a.now,
 	})
+	river.AddWorker(workers, &scoring.SegmentsWorker{Pool: a.pool, Logger: a.logger, Now: a.now, Timezone: a.cfg.OrgTimezone})
+	river.AddWorker(workers, &scoring.SnapshotWorker{Pool: a.pool, Logger: a.logger, Now: a.now, Timezone: a.cfg.OrgTimezone})
 
 	client, err := river.NewClient(riverpgxv5.New(a.pool), &river.Config{
 		Logger:  a.logger.With("component", "jobs"),
@@ -98,6 +101,9 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return websession.CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
+			// Risk scores and segments are recomputed nightly at 02:00 in the seller's zone.
+			river.NewPeriodicJob(scoring.Daily{Hour: 2, Loc: a.cfg.OrgTimezone},
+				func() (river.JobArgs, *river.InsertOpts) { return scoring.SegmentsArgs{}, nil }, nil),
 		},
 	})
 	if err != nil {

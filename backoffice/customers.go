@@ -1,0 +1,302 @@
+package backoffice
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/labstack/echo/v4"
+
+	"github.com/ledgvero/ledgvero/billing"
+)
+
+// customersPage is the searchable, filterable customer list.
+type customersPage struct {
+	page
+	Filter   billing.CustomerFilter
+	MinOver  string
+	Rows     []customerRowView
+	Staff    []billing.StaffListItem
+	PrevURL  string
+	NextURL  string
+	Segments []string
+}
+
+type customerRowView struct {
+	billing.CustomerRow
+	Open, Overdue string
+}
+
+func (h *Handler) customers(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := billing.CustomerFilter{
+		Query: c.QueryParam("q"), RiskBand: c.QueryParam("risk"), ValueTier: c.QueryParam("value"),
+		Status: c.QueryParam("status"), Sort: c.QueryParam("sort"),
+	}
+	f.Page, _ = strconv.Atoi(c.QueryParam("page"))
+	f.Page = max(1, f.Page)
+	if v := c.QueryParam("owner"); v != "" {
+		f.OwnerID, _ = strconv.ParseInt(v, 10, 64)
+	}
+	p := customersPage{page: h.page(c, "Customers"), MinOver: c.QueryParam("min_overdue")}
+	if p.MinOver != "" {
+		m, err := billing.ParseMoney(p.MinOver, h.Currency)
+		if err != nil {
+			return badRequest("min_overdue: enter an amount such as 1000.00")
+		}
+		f.MinOverdueMinor = m.Amount
+	}
+
+	rows, more, err := billing.ListCustomers(ctx, h.Pool, f)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		p.Rows = append(p.Rows, customerRowView{CustomerRow: r,
+			Open:    billing.Money{Amount: r.OpenMinor, Currency: r.Currency}.String(),
+			Overdue: billing.Money{Amount: r.OverdueMinor, Currency: r.Currency}.String()})
+	}
+	if p.Staff, err = billing.ListStaff(ctx, h.Pool); err != nil {
+		return err
+	}
+	p.Filter = f
+	q := c.QueryParams()
+	pageURL := func(n int) string {
+		v := url.Values{}
+		for k, vals := range q {
+			v[k] = vals
+		}
+		v.Set("page", strconv.Itoa(n))
+		return "/backoffice/customers?" + v.Encode()
+	}
+	if f.Page > 1 {
+		p.PrevURL = pageURL(f.Page - 1)
+	}
+	if more {
+		p.NextURL = pageURL(f.Page + 1)
+	}
+	return c.Render(http.StatusOK, "backoffice/customers", p)
+}
+
+// customerPage shows one customer: balances, terms, contacts, invoices, payments,
+// score and the full timeline, with the forms staff act through.
+type customerPage struct {
+	page
+	Account   billing.CustomerAccount
+	Open      string
+	Overdue   string
+	Limit     string
+	Segment   *billing.CustomerSegment
+	Contacts  []billing.Contact
+	Invoices  []billing.CustomerInvoice
+	Payments  []billing.CustomerPayment
+	Tasks     []billing.Task
+	Timeline  []billing.Event
+	Staff     []billing.StaffListItem
+	Templates []billing.TermsTemplate
+	Outcomes  []string
+	Segments  []string
+	Today     string
+	OwnerID   int64 // zero when nobody owns the customer
+	// Form values of the settings form.
+	DiscountPct, LateFeeFlat, LateFeePct string
+}
+
+// allSegments lists the nine segment names for the override picker.
+func allSegments() []string {
+	var out []string
+	for _, r := range []string{"low", "medium", "high"} {
+		for _, v := range []string{"low", "medium", "high"} {
+			out = append(out, billing.Segment(r, v))
+		}
+	}
+	return out
+}
+
+func (h *Handler) customer(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	today := h.today()
+	acct, err := billing.LoadCustomerAccount(ctx, h.Pool, id, today)
+	if err != nil {
+		return err
+	}
+	p := customerPage{page: h.page(c, acct.Name), Account: acct, Open: acct.Open.String(), Overdue: acct.Overdue.String(),
+		Outcomes: billing.CallOutcomes, Segments: allSegments(), Today: today.String()}
+	if acct.CreditLimitMinor != nil {
+		p.Limit = billing.Money{Amount: *acct.CreditLimitMinor, Currency: acct.Currency}.Decimal()
+	}
+	if acct.OwnerID != nil {
+		p.OwnerID = *acct.OwnerID
+	}
+	p.DiscountPct = bpString(acct.Terms.DiscountRateBP)
+	p.LateFeePct = bpString(acct.LateFee.RateBP)
+	p.LateFeeFlat = billing.Money{Amount: acct.LateFee.FlatMinor, Currency: acct.Currency}.Decimal()
+
+	if seg, err := billing.SegmentOf(ctx, h.Pool, id); err == nil {
+		p.Segment = &seg
+	} else if err != billing.ErrNotFound {
+		return err
+	}
+	if p.Contacts, err = billing.CustomerContacts(ctx, h.Pool, id); err != nil {
+		return err
+	}
+	if p.Invoices, err = billing.CustomerInvoices(ctx, h.Pool, id, 100); err != nil {
+		return err
+	}
+	if p.Payments, err = billing.CustomerPayments(ctx, h.Pool, id, 50); err != nil {
+		return err
+	}
+	if p.Tasks, err = billing.ListTasks(ctx, h.Pool, billing.TaskFilter{CustomerID: id, OpenOnly: true}); err != nil {
+		return err
+	}
+	if p.Timeline, err = billing.Timeline(ctx, h.Pool, id, false, 500); err != nil {
+		return err
+	}
+	if p.Staff, err = billing.ListStaff(ctx, h.Pool); err != nil {
+		return err
+	}
+	if p.Templates, err = billing.ListTermsTemplates(ctx, h.Pool); err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "backoffice/customer", p)
+}
+
+// bpString formats basis points as a percentage without the sign: 150 is "1.50".
+func bpString(bp int64) string {
+	return billing.Money{Amount: bp, Currency: "USD"}.Decimal()
+}
+
+func customerURL(id int64) string { return "/backoffice/customers/" + strconv.FormatInt(id, 10) }
+
+func (h *Handler) logCall(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	err = h.inTx(c, func(tx pgx.Tx) error {
+		return billing.LogCall(c.Request().Context(), tx, staff(c), id, c.FormValue("outcome"), c.FormValue("contact"), c.FormValue("notes"))
+	})
+	if err != nil {
+		return h.flashErrors(c, customerURL(id), err)
+	}
+	return h.redirectWith(c, customerURL(id), "Call logged.")
+}
+
+func (h *Handler) logNote(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	err = h.inTx(c, func(tx pgx.Tx) error {
+		return billing.LogNote(c.Request().Context(), tx, staff(c), id, c.FormValue("note"))
+	})
+	if err != nil {
+		return h.flashErrors(c, customerURL(id), err)
+	}
+	return h.redirectWith(c, customerURL(id), "Note saved.")
+}
+
+func (h *Handler) logPromise(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	cust, err := billing.CustomerByID(ctx, h.Pool, id)
+	if err != nil {
+		return err
+	}
+	errs := formErrors{}
+	p := billing.StaffPromise{CustomerID: id, Amount: parseMoney(c, "amount", cust.Currency, errs),
+		Date: parseDate(c, "promise_date", errs), Notes: c.FormValue("notes")}
+	if len(errs) > 0 {
+		return h.flashErrors(c, customerURL(id), errs)
+	}
+	err = h.inTx(c, func(tx pgx.Tx) error { return billing.LogPromise(ctx, tx, staff(c), p, h.today()) })
+	if err != nil {
+		return h.flashErrors(c, customerURL(id), err)
+	}
+	return h.redirectWith(c, customerURL(id), "Promise recorded.")
+}
+
+func (h *Handler) updateCustomer(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	cust, err := billing.CustomerByID(ctx, h.Pool, id)
+	if err != nil {
+		return err
+	}
+	errs := formErrors{}
+	s := billing.CustomerSettings{
+		Terms: billing.Terms{NetDays: parseInt(c, "net_days", 0, errs), DiscountRateBP: parsePercentBP(c, "discount_rate", errs),
+			DiscountDays: parseInt(c, "discount_days", 0, errs)},
+		LateFee: billing.LateFeePolicy{Kind: c.FormValue("late_fee_kind"), FlatMinor: parseMoney(c, "late_fee_flat", cust.Currency, errs).Amount,
+			RateBP: parsePercentBP(c, "late_fee_rate", errs), GraceDays: parseInt(c, "late_fee_grace_days", 0, errs)},
+		CreditHold:      c.FormValue("credit_hold") == "on",
+		SegmentOverride: c.FormValue("segment_override"),
+		Reason:          c.FormValue("reason"),
+	}
+	if strings.TrimSpace(c.FormValue("credit_limit")) != "" {
+		limit := parseMoney(c, "credit_limit", cust.Currency, errs).Amount
+		s.CreditLimitMinor = &limit
+	}
+	if v := c.FormValue("owner_id"); v != "" {
+		owner, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil {
+			errs["owner_id"] = "Pick an owner from the list."
+		}
+		s.OwnerID = &owner
+	}
+	if len(errs) > 0 {
+		return h.flashErrors(c, customerURL(id), errs)
+	}
+	err = h.inTx(c, func(tx pgx.Tx) error { return billing.UpdateCustomerSettings(ctx, tx, staff(c), id, s, h.today()) })
+	if err != nil {
+		return h.flashErrors(c, customerURL(id), err)
+	}
+	return h.redirectWith(c, customerURL(id), "Customer updated.")
+}
+
+func (h *Handler) saveContact(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ct := billing.Contact{CustomerID: id, Name: c.FormValue("name"), Email: c.FormValue("email"),
+		ReceivesReminders: c.FormValue("receives_reminders") == "on"}
+	if v := c.FormValue("contact_id"); v != "" {
+		if ct.ID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return badRequest("contact_id: not a contact of this customer")
+		}
+	}
+	err = h.inTx(c, func(tx pgx.Tx) error { return billing.SaveContact(c.Request().Context(), tx, staff(c), ct) })
+	if err != nil {
+		return h.flashErrors(c, customerURL(id), err)
+	}
+	return h.redirectWith(c, customerURL(id), "Contact saved.")
+}
+
+func (h *Handler) recomputeCustomer(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := billing.RecomputeSegments(c.Request().Context(), h.Pool, h.today(), id); err != nil {
+		return err
+	}
+	return h.redirectWith(c, customerURL(id), "Risk score recomputed.")
+}
+
+// inTx runs fn in one transaction on the request's context.
+func (h *Handler) inTx(c echo.Context, fn func(tx pgx.Tx) error) error {
+	return billing.InTx(c.Request().Context(), h.Pool, fn)
+}

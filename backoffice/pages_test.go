@@ -1,0 +1,171 @@
+package backoffice
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ledgvero/ledgvero/billing"
+)
+
+func TestEveryPageRendersForAdmin(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.signIn(t, "admin@example.com", billing.RoleAdmin)
+	if _, err := billing.RecomputeSegments(context.Background(), ts.pool, billing.Today(testNow, mustNY(t)), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := billing.TakeSnapshot(context.Background(), ts.pool, billing.Today(testNow, mustNY(t))); err != nil {
+		t.Fatal(err)
+	}
+	id := firstCustomerID(t, ts.pool)
+	pages := map[string]string{
+		"/backoffice/":                                      `data-testid="kpi-dso"`,
+		"/backoffice/aging":                                 `data-testid="aging-row"`,
+		"/backoffice/aging?customer=" + id:                  `data-testid="aging-drill"`,
+		"/backoffice/customers":                             `data-testid="customer-row"`,
+		"/backoffice/customers?status=overdue&sort=overdue": `data-testid="customer-list"`,
+		"/backoffice/customers/" + id:                       `data-testid="risk-score"`,
+		"/backoffice/segments":                              `data-testid="segment-matrix"`,
+		"/backoffice/queues/tasks":                          `data-testid="task-table"`,
+		"/backoffice/settings":                              `data-testid="collection-form"`,
+		"/backoffice/settings/users":                        `data-testid="invite-form"`,
+		"/backoffice/audit":                                 `data-testid="audit-table"`,
+		"/backoffice/account/totp":                          `data-testid="totp-secret"`,
+	}
+	for path, want := range pages {
+		status, body := get(t, c, ts.URL+path)
+		if status != http.StatusOK {
+			t.Errorf("GET %s: status %d", path, status)
+			continue
+		}
+		if !strings.Contains(body, want) {
+			t.Errorf("GET %s: no %s in the page", path, want)
+		}
+	}
+	_, body := get(t, c, ts.URL+"/backoffice/")
+	if !strings.Contains(body, `<svg class="bars"`) || strings.Contains(body, "<script") {
+		t.Error("dashboard: want an inline SVG aging chart and no script")
+	}
+}
+
+func mustNY(t *testing.T) *time.Location {
+	t.Helper()
+	tz, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tz
+}
+
+func TestViewerSeesNoActionsAndGets403(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.signIn(t, "viewer@example.com", billing.RoleViewer)
+	id := firstCustomerID(t, ts.pool)
+
+	status, body := get(t, c, ts.URL+"/backoffice/customers/"+id)
+	if status != http.StatusOK {
+		t.Fatalf("customer page: status %d", status)
+	}
+	for _, button := range []string{`data-testid="save-note"`, `data-testid="send-login-link"`, `data-testid="save-customer-settings"`} {
+		if strings.Contains(body, button) {
+			t.Errorf("viewer sees %s", button)
+		}
+	}
+	status, _ = post(t, c, ts.URL+"/backoffice/customers/"+id+"/notes", url.Values{"note": {"hello"}})
+	if status != http.StatusForbidden {
+		t.Errorf("viewer note: status %d, want 403", status)
+	}
+	if status, _ := get(t, c, ts.URL+"/backoffice/settings"); status != http.StatusForbidden {
+		t.Errorf("viewer settings: status %d, want 403", status)
+	}
+}
+
+func TestCollectorLogsNoteOnTimeline(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.signIn(t, "col@example.com", billing.RoleCollector)
+	id := firstCustomerID(t, ts.pool)
+
+	status, _ := post(t, c, ts.URL+"/backoffice/customers/"+id+"/notes", url.Values{"note": {"Spoke to AP; cheque in the post"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("note: status %d", status)
+	}
+	_, body := get(t, c, ts.URL+"/backoffice/customers/"+id)
+	if !strings.Contains(body, "cheque in the post") || !strings.Contains(body, "staff:col@example.com via backoffice") {
+		t.Error("note missing from the timeline with actor and source")
+	}
+	if !strings.Contains(body, "Note saved.") {
+		t.Error("no confirmation flash")
+	}
+	if status, _ := get(t, c, ts.URL+"/backoffice/settings/users"); status != http.StatusForbidden {
+		t.Errorf("collector users page: status %d, want 403", status)
+	}
+}
+
+func TestAgingCSVIsFormulaSafe(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.signIn(t, "admin@example.com", billing.RoleAdmin)
+	if _, err := ts.pool.Exec(context.Background(), `UPDATE customers SET name = '=HYPERLINK("http://evil.example","x")' WHERE id = (SELECT min(id) FROM customers)`); err != nil {
+		t.Fatal(err)
+	}
+	status, body := get(t, c, ts.URL+"/backoffice/aging.csv")
+	if status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	if !strings.Contains(body, `"'=HYPERLINK(""http://evil.example"",""x"")"`) {
+		t.Errorf("formula not escaped in:\n%s", body)
+	}
+	for _, line := range strings.Split(body, "\n") {
+		for _, cell := range strings.Split(line, ",") {
+			if strings.HasPrefix(cell, "=") || strings.HasPrefix(cell, `"=`) {
+				t.Errorf("cell starts with '=': %s", cell)
+			}
+		}
+	}
+}
+
+func TestDeactivationEndsSessions(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.signIn(t, "admin@example.com", billing.RoleAdmin)
+	victim := ts.signIn(t, "leaver@example.com", billing.RoleCollector)
+	if status, _ := get(t, victim, ts.URL+"/backoffice/"); status != http.StatusOK {
+		t.Fatalf("leaver before: status %d", status)
+	}
+	var id int64
+	if err := ts.pool.QueryRow(context.Background(), `SELECT id FROM staff_users WHERE email = 'leaver@example.com'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	status, _ := post(t, admin, ts.URL+"/backoffice/settings/users/"+itoa(id)+"/deactivate", nil)
+	if status != http.StatusSeeOther {
+		t.Fatalf("deactivate: status %d", status)
+	}
+	if status, _ := get(t, victim, ts.URL+"/backoffice/"); status != http.StatusSeeOther {
+		t.Errorf("leaver after: status %d, want a redirect to sign-in", status)
+	}
+	_, body := get(t, admin, ts.URL+"/backoffice/audit")
+	if !strings.Contains(body, "Deactivated leaver@example.com") {
+		t.Error("deactivation missing from the audit log")
+	}
+}
+
+func TestAdminInvitesCollector(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.signIn(t, "admin@example.com", billing.RoleAdmin)
+	status, body := post(t, admin, ts.URL+"/backoffice/settings/users", url.Values{"email": {"new@example.com"}, "role": {"collector"}})
+	if status != http.StatusOK || !strings.Contains(body, `data-testid="temp-password"`) {
+		t.Fatalf("invite: status %d, temporary password shown: %v", status, strings.Contains(body, "temp-password"))
+	}
+	status, body = post(t, admin, ts.URL+"/backoffice/settings/users", url.Values{"email": {"new@example.com"}, "role": {"collector"}})
+	if status != http.StatusSeeOther {
+		t.Errorf("duplicate invite: status %d, want a redirect with an error", status)
+	}
+	_ = body
+}
