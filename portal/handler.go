@@ -42,6 +42,7 @@ type debtor struct {
 	Email      string
 	CustomerID int64
 	Account    string
+	Currency   string // the customer's currency
 }
 
 func (h *Handler) session(c echo.Context) (*sessions.Session, error) {
@@ -83,7 +84,7 @@ func (h *Handler) requireDebtor(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Set("debtor", debtor{Email: email, CustomerID: customerID, Account: cust.Name})
+		c.Set("debtor", debtor{Email: email, CustomerID: customerID, Account: cust.Name, Currency: cust.Currency})
 		return next(c)
 	}
 }

@@ -51,7 +51,9 @@ func TestLoginUnknownAddressSameAnswer(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d for an unknown address", resp.StatusCode)
 	}
-	normalize := func(s string) string { return strings.ReplaceAll(s, "nobody@elsewhere.example", "ap@northwind.example") }
+	normalize := func(s string) string {
+		return strings.ReplaceAll(s, "nobody@elsewhere.example", "ap@northwind.example")
+	}
 	if normalize(unknown) != known {
 		t.Error("the page differs between a known and an unknown address")
 	}

@@ -27,23 +27,3 @@ type accountsPage struct {
 	templates.Base
 	Accounts []billing.AccountRef
 }
-
-// statementPage is the portal home: the open account of one customer.
-type statementPage struct {
-	templates.Base
-	AsOf         string
-	TotalDue     string
-	TotalOverdue string
-	Rows         []statementRow
-}
-
-// statementRow is pre-formatted in Go so the template does no per-row work.
-type statementRow struct {
-	Number      string
-	Issued      string
-	Due         string
-	Amount      string
-	Open        string
-	Status      string
-	StatusClass string
-}

@@ -15,4 +15,12 @@ func (h *Handler) Routes(e *echo.Echo) {
 	g.POST("/logout", h.logout)
 
 	g.GET("/", h.statement, h.requireDebtor)
+	g.GET("/statement.csv", h.statementCSV, h.requireDebtor)
+	g.GET("/statement.pdf", h.statementPDF, h.requireDebtor)
+	g.GET("/invoices/:id", h.invoice, h.requireDebtor)
+	g.GET("/invoices/:id/pdf", h.invoicePDF, h.requireDebtor)
+	g.POST("/invoices/:id/confirm", h.confirmReceipt, h.requireDebtor)
+	g.POST("/invoices/:id/promise", h.promise, h.requireDebtor)
+	g.GET("/plan", h.planForm, h.requireDebtor)
+	g.POST("/plan", h.proposePlan, h.requireDebtor)
 }

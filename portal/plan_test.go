@@ -1,0 +1,133 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ledgvero/ledgvero/billing"
+)
+
+var digestPattern = regexp.MustCompile(`name="digest" value="([0-9a-f]+)"`)
+
+func TestPlanPreviewThenSubmitAutoApproved(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := ts.customer(t, "Northwind", "ap@northwind.example")
+	inv := ts.invoice(t, id, "INV-1", "1000.00", billing.NewDate(2026, 2, 1))
+	c := ts.signIn(t, "ap@northwind.example")
+
+	form := url.Values{"invoice": {itoa(inv.ID)}, "count": {"3"}, "frequency": {"monthly"}, "first_date": {"2026-03-31"}, "action": {"preview"}}
+	resp, body := post(t, c, ts.URL, "/portal/plan", form)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("preview: status %d", resp.StatusCode)
+	}
+	for _, want := range []string{"Mar 31, 2026", "Apr 30, 2026", "May 31, 2026", "$333.34", "$333.33", `data-testid="plan-auto"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("preview lacks %q", want)
+		}
+	}
+	m := digestPattern.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no digest in the preview")
+	}
+
+	form.Set("action", "submit")
+	form.Set("digest", m[1])
+	resp, _ = post(t, c, ts.URL, "/portal/plan", form)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/portal/plan?done=approved" {
+		t.Fatalf("submit: status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, statement := get(t, c, ts.URL, "/portal/")
+	if !strings.Contains(statement, ">in a plan<") {
+		t.Error("statement does not show the invoice in a plan")
+	}
+}
+
+func TestPlanSubmitChangedScheduleRejected(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := ts.customer(t, "Northwind", "ap@northwind.example")
+	inv := ts.invoice(t, id, "INV-1", "1000.00", billing.NewDate(2026, 2, 1))
+	c := ts.signIn(t, "ap@northwind.example")
+
+	form := url.Values{"invoice": {itoa(inv.ID)}, "count": {"4"}, "frequency": {"weekly"}, "first_date": {"2026-03-09"},
+		"action": {"submit"}, "digest": {"stale"}}
+	resp, body := post(t, c, ts.URL, "/portal/plan", form)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "The schedule changed") {
+		t.Errorf("stale digest: status %d", resp.StatusCode)
+	}
+	plans, err := billing.CustomerPlans(t.Context(), ts.pool, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plans) != 0 {
+		t.Errorf("%d plans stored from a stale preview", len(plans))
+	}
+}
+
+func TestPlanPendingOverLimit(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := ts.customer(t, "Northwind", "ap@northwind.example")
+	inv := ts.invoice(t, id, "INV-1", "8000.00", billing.NewDate(2026, 2, 1))
+	c := ts.signIn(t, "ap@northwind.example")
+
+	form := url.Values{"invoice": {itoa(inv.ID)}, "count": {"4"}, "frequency": {"biweekly"}, "first_date": {"2026-03-09"},
+		"down_payment": {"1000"}, "autopay": {"on"}, "action": {"preview"}}
+	_, body := post(t, c, ts.URL, "/portal/plan", form)
+	if !strings.Contains(body, `data-testid="plan-review"`) || !strings.Contains(body, "Down payment") {
+		t.Fatal("preview does not say the plan needs approval or lacks the down payment")
+	}
+	form.Set("action", "submit")
+	form.Set("digest", digestPattern.FindStringSubmatch(body)[1])
+	resp, _ := post(t, c, ts.URL, "/portal/plan", form)
+	if resp.Header.Get("Location") != "/portal/plan?done=pending" {
+		t.Fatalf("submit: location %q, want pending", resp.Header.Get("Location"))
+	}
+	_, page := get(t, c, ts.URL, "/portal/plan")
+	if !strings.Contains(page, "waiting for approval") {
+		t.Error("plan list does not show the pending plan")
+	}
+}
+
+func TestPlanBadInput(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := ts.customer(t, "Northwind", "ap@northwind.example")
+	inv := ts.invoice(t, id, "INV-1", "100.00", billing.NewDate(2026, 2, 1))
+	other := ts.customer(t, "Contoso", "ap@contoso.example")
+	foreign := ts.invoice(t, other, "INV-C", "100.00", billing.NewDate(2026, 2, 1))
+	c := ts.signIn(t, "ap@northwind.example")
+
+	cases := []struct {
+		name   string
+		change url.Values
+		want   string
+	}{
+		{"foreign invoice", url.Values{"invoice": {itoa(foreign.ID)}}, "not open on your account"},
+		{"no invoice", url.Values{"invoice": nil}, "Choose at least one invoice"},
+		{"count text", url.Values{"count": {"three"}}, "whole number"},
+		{"past first date", url.Values{"first_date": {"2026-02-01"}}, "in the past"},
+		{"down too big", url.Values{"down_payment": {"100.00"}}, "less than the plan total"},
+		{"down decimals", url.Values{"down_payment": {"1.234"}}, "at most 2 decimals"},
+	}
+	for _, tc := range cases {
+		form := url.Values{"invoice": {itoa(inv.ID)}, "count": {"2"}, "frequency": {"monthly"}, "first_date": {"2026-03-10"}, "action": {"preview"}}
+		for k, v := range tc.change {
+			form[k] = v
+		}
+		resp, body := post(t, c, ts.URL, "/portal/plan", form)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("%s: status %d, want 422", tc.name, resp.StatusCode)
+		}
+		if !strings.Contains(body, tc.want) {
+			t.Errorf("%s: page lacks %q", tc.name, tc.want)
+		}
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
