@@ -29,6 +29,7 @@ type Handler struct {
 	BaseURL  string
 	Sandbox  bool
 	Jobs     outbox.Inserter // enqueues e-mail delivery inside business transactions
+	Payments Payments        // gateways and the webhook processor; see pay.go
 }
 
 // Session keys.

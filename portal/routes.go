@@ -23,4 +23,18 @@ func (h *Handler) Routes(e *echo.Echo) {
 	g.POST("/invoices/:id/promise", h.promise, h.requireDebtor)
 	g.GET("/plan", h.planForm, h.requireDebtor)
 	g.POST("/plan", h.proposePlan, h.requireDebtor)
+
+	g.GET("/pay", h.payForm, h.requireDebtor)
+	g.POST("/pay", h.pay, h.requireDebtor)
+	g.GET("/pay/:id", h.payStatus, h.requireDebtor)
+	g.GET("/receipts/:id", h.receipt, h.requireDebtor)
+
+	// Stripe signs webhooks instead of sending a CSRF token; http.go skips
+	// CSRF for /webhooks/.
+	e.POST("/webhooks/stripe", h.stripeWebhook)
+	if h.Payments.Sandbox != nil {
+		// Public like a Stripe Checkout URL: the session id is the capability.
+		e.GET("/sandbox/checkout/:id", h.sandboxCheckout)
+		e.POST("/sandbox/checkout/:id", h.sandboxPay)
+	}
 }

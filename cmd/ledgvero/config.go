@@ -33,6 +33,7 @@ type Config struct {
 	// RequireAdminTOTP (REQUIRE_ADMIN_TOTP, default false) makes admins enroll an
 	// authenticator app before they reach any other back-office page.
 	RequireAdminTOTP bool
+	SandboxACHDelay  time.Duration // SANDBOX_ACH_DELAY: how long a sandbox bank payment takes to settle or fail, default 30s
 }
 
 // Production reports whether the process runs with production rules.
@@ -86,6 +87,7 @@ func loadConfig(getenv func(string) string) (Config, []string, error) {
 		StripeSecretKey: str("STRIPE_SECRET_KEY", ""),
 		StripeWebhook:   str("STRIPE_WEBHOOK_SECRET", ""),
 		ShutdownTimeout: dur("SHUTDOWN_TIMEOUT", 20*time.Second),
+		SandboxACHDelay: dur("SANDBOX_ACH_DELAY", 30*time.Second),
 	}
 	if c.Env != "development" && c.Env != "production" {
 		errs = append(errs, fmt.Errorf("LEDGVERO_ENV: invalid value %q: use development or production", c.Env))

@@ -54,7 +54,7 @@ func newServer(a *app) (*echo.Echo, error) {
 			return err
 		},
 	}))
-	e.Use(securityHeaders(secure))
+	e.Use(securityHeaders(secure, !a.cfg.Sandbox()))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:csrf",
@@ -91,6 +91,9 @@ func newServer(a *app) (*echo.Echo, error) {
 		Pool: a.pool, Sessions: websession.New(a.pool, sessionOpts("portal")), Logger: a.logger,
 		Now: a.now, Timezone: a.cfg.OrgTimezone, BaseURL: a.cfg.BaseURL, Sandbox: a.cfg.Sandbox(),
 		Jobs: mailJobs,
+	}
+	if ph.Payments, err = newPayments(a); err != nil {
+		return nil, err
 	}
 	ph.Routes(e)
 	bh := &backoffice.Handler{
@@ -140,11 +143,22 @@ func accessLog(logger *slog.Logger) echo.MiddlewareFunc {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-func securityHeaders(https bool) echo.MiddlewareFunc {
+// stripeCheckoutPolicy adds Stripe Checkout to form-action. The pay form POSTs
+// to this origin, which answers with a 303 to checkout.stripe.com, and Chromium
+// applies form-action to every redirect of a form submission, so with 'self'
+// alone the redirect is blocked. Only a server with a Stripe key sends it; the
+// sandbox checkout is on this origin.
+const stripeCheckoutPolicy = contentSecurityPolicy + " https://checkout.stripe.com"
+
+func securityHeaders(https, stripeCheckout bool) echo.MiddlewareFunc {
+	policy := contentSecurityPolicy
+	if stripeCheckout {
+		policy = stripeCheckoutPolicy
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set("Content-Security-Policy", contentSecurityPolicy)
+			h.Set("Content-Security-Policy", policy)
 			h.Set("Referrer-Policy", "no-referrer")
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("X-Frame-Options", "DENY")

@@ -93,18 +93,23 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 	river.AddWorker(workers, &scoring.SegmentsWorker{Pool: a.pool, Logger: a.logger, Now: a.now, Timezone: a.cfg.OrgTimezone})
 	river.AddWorker(workers, &scoring.SnapshotWorker{Pool: a.pool, Logger: a.logger, Now: a.now, Timezone: a.cfg.OrgTimezone})
 
+	paymentJobs, err := addPaymentJobs(a, workers)
+	if err != nil {
+		return nil, err
+	}
+
 	client, err := river.NewClient(riverpgxv5.New(a.pool), &river.Config{
 		Logger:  a.logger.With("component", "jobs"),
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
 		Workers: workers,
-		PeriodicJobs: []*river.PeriodicJob{
+		PeriodicJobs: append([]*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return websession.CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			// Risk scores and segments are recomputed nightly at 02:00 in the seller's zone.
 			river.NewPeriodicJob(scoring.Daily{Hour: 2, Loc: a.cfg.OrgTimezone},
 				func() (river.JobArgs, *river.InsertOpts) { return scoring.SegmentsArgs{}, nil }, nil),
-		},
+		}, paymentJobs...),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating job client: %w", err)

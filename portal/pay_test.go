@@ -1,0 +1,356 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+
+	"github.com/ledgvero/ledgvero/assets"
+	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/dbtest"
+	"github.com/ledgvero/ledgvero/billing/outbox"
+	"github.com/ledgvero/ledgvero/billing/stripegw"
+	"github.com/ledgvero/ledgvero/billing/websession"
+	"github.com/ledgvero/ledgvero/templates"
+)
+
+const payTestSecret = "whsec_pay_test"
+
+// payServer is the portal with the payment sandbox on httptest, for pay tests
+// and the pay benchmark.
+type payServer struct {
+	*httptest.Server
+	pool *pgxpool.Pool
+	now  time.Time
+}
+
+func newPayServer(tb testing.TB) *payServer {
+	tb.Helper()
+	pool := dbtest.New(tb)
+	set, err := assets.Load()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	renderer, err := templates.New(set.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	jobs, err := outbox.NewInserter(pool)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ps := &payServer{pool: pool, now: testNow}
+	now := func() time.Time { return ps.now }
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	proc := &stripegw.Processor{
+		Pool: pool, Secret: payTestSecret, Jobs: jobs, Logger: logger, Now: now, Timezone: time.UTC,
+		BaseURL: "http://portal.test", OrgName: "Test Seller",
+	}
+	sb := &stripegw.Sandbox{Pool: pool, Processor: proc, Jobs: jobs, ACHDelay: time.Second, Now: now, Logger: logger}
+	h := &Handler{
+		Pool: pool, Logger: logger, Now: now, Timezone: time.UTC, BaseURL: "http://portal.test", Jobs: jobs, Sandbox: true,
+		Sessions: websession.New(pool, websession.Options{
+			Surface: "portal", CookieName: "ledgvero_portal", Secret: []byte(strings.Repeat("k", 32)),
+			IdleTimeout: 30 * time.Minute, MaxLifetime: 12 * time.Hour, Now: now,
+		}),
+		Payments: Payments{Gateway: sb, Sandbox: sb, Processor: proc},
+	}
+
+	e := echo.New()
+	e.Renderer = echoRenderer{renderer}
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		status := http.StatusInternalServerError
+		var he *echo.HTTPError
+		switch {
+		case errors.As(err, &he):
+			status = he.Code
+		case errors.Is(err, billing.ErrNotFound):
+			status = http.StatusNotFound
+		default:
+			tb.Logf("handler error: %v", err)
+		}
+		_ = c.String(status, http.StatusText(status))
+	}
+	h.Routes(e)
+	ps.Server = httptest.NewServer(e)
+	tb.Cleanup(ps.Close)
+	return ps
+}
+
+// payer creates a customer with one contact and terms, and returns its id.
+func (ps *payServer) payer(tb testing.TB, name string, terms billing.Terms) int64 {
+	tb.Helper()
+	ctx := context.Background()
+	id, err := billing.CreateCustomer(ctx, ps.pool, billing.Customer{Name: name, Currency: "USD", Terms: terms})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	email := "ap@" + strings.ToLower(name) + ".example"
+	if _, err := billing.AddContact(ctx, ps.pool, billing.Contact{CustomerID: id, Email: email}); err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}
+
+func (ps *payServer) issue(tb testing.TB, customerID int64, number string, minor int64, issued billing.Date) billing.Invoice {
+	tb.Helper()
+	inv, err := billing.IssueInvoice(context.Background(), ps.pool, billing.NewInvoice{
+		CustomerID: customerID, Number: number, IssueDate: issued, Source: "manual",
+		Lines: []billing.Line{{Description: "Widgets", QuantityMilli: 1000, UnitPrice: billing.Money{Amount: minor, Currency: "USD"}}},
+	}, billing.SystemActor("test"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return inv
+}
+
+func (ps *payServer) login(tb testing.TB, email string) *http.Client {
+	tb.Helper()
+	token, err := billing.CreateMagicLink(context.Background(), ps.pool, email, billing.LinkSupport, ps.now)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, _ := ps.submit(tb, c, "/portal/link", url.Values{"token": {token}})
+	if resp.StatusCode != http.StatusSeeOther {
+		tb.Fatalf("redeeming link: status %d", resp.StatusCode)
+	}
+	return c
+}
+
+func (ps *payServer) fetch(tb testing.TB, c *http.Client, path string) (*http.Response, string) {
+	tb.Helper()
+	resp, err := c.Get(ps.URL + path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func (ps *payServer) submit(tb testing.TB, c *http.Client, path string, form url.Values) (*http.Response, string) {
+	tb.Helper()
+	resp, err := c.PostForm(ps.URL+path, form)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+var keyPattern = regexp.MustCompile(`name="idempotency_key" value="([0-9a-f]{32})"`)
+
+// payKey loads the pay form and returns its idempotency key.
+func (ps *payServer) payKey(tb testing.TB, c *http.Client) string {
+	tb.Helper()
+	resp, body := ps.fetch(tb, c, "/portal/pay")
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("pay form: status %d", resp.StatusCode)
+	}
+	m := keyPattern.FindStringSubmatch(body)
+	if m == nil {
+		tb.Fatal("pay form without an idempotency key")
+	}
+	return m[1]
+}
+
+func payForm(key string, invoiceID int64, amount, reason string) url.Values {
+	return url.Values{
+		"idempotency_key": {key}, "invoice": {fmt.Sprint(invoiceID)},
+		billing.AmountField(invoiceID): {amount}, "reason": {reason},
+	}
+}
+
+func TestPayFormShowsDiscount(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	cust := ps.payer(t, "Disc", billing.Terms{NetDays: 30, DiscountRateBP: 200, DiscountDays: 10})
+	ps.issue(t, cust, "D-1", 248000, billing.NewDate(2026, 3, 1))
+	c := ps.login(t, "ap@disc.example")
+
+	_, body := ps.fetch(t, c, "/portal/pay")
+	if !strings.Contains(body, `data-testid="discount-D-1">$49.60 early-payment discount`) {
+		t.Error("discount missing from the pay form")
+	}
+	if !strings.Contains(body, `data-testid="due-now-D-1">$2,430.40`) {
+		t.Error("discounted amount missing from the pay form")
+	}
+	if !strings.Contains(body, "Sandbox: no money moves") {
+		t.Error("sandbox label missing")
+	}
+}
+
+func TestPayRejectsBadAmounts(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	cust := ps.payer(t, "Bad", billing.Terms{NetDays: 30})
+	inv := ps.issue(t, cust, "B-1", 100000, billing.NewDate(2026, 3, 1))
+	c := ps.login(t, "ap@bad.example")
+	key := ps.payKey(t, c)
+
+	tests := []struct {
+		amount, want string
+	}{
+		{"1000.01", "more than the open balance"},
+		{"0", "greater than zero"},
+		{"-5", "greater than zero"},
+		{"10.001", "at most 2 decimals"},
+		{"ten", "Enter an amount such as"},
+	}
+	for _, tt := range tests {
+		resp, body := ps.submit(t, c, "/portal/pay", payForm(key, inv.ID, tt.amount, "short shipment"))
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("amount %q: status %d, want 422", tt.amount, resp.StatusCode)
+		}
+		if !strings.Contains(body, `data-testid="error-amount-B-1">`) || !strings.Contains(body, tt.want) {
+			t.Errorf("amount %q: message %q missing next to the field", tt.amount, tt.want)
+		}
+	}
+	resp, body := ps.submit(t, c, "/portal/pay", payForm(key, inv.ID, "10", ""))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-testid="error-reason"`) {
+		t.Errorf("partial without reason: status %d, want 422 with a reason message", resp.StatusCode)
+	}
+
+	var n int
+	if err := ps.pool.QueryRow(context.Background(), `SELECT count(*) FROM payment_attempts`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("attempts = %d after rejected forms, want 0", n)
+	}
+}
+
+func TestPayForeignInvoiceNotFound(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	mine := ps.payer(t, "Mine", billing.Terms{NetDays: 30})
+	theirs := ps.payer(t, "Theirs", billing.Terms{NetDays: 30})
+	ps.issue(t, mine, "M-1", 1000, billing.NewDate(2026, 3, 1))
+	other := ps.issue(t, theirs, "T-1", 1000, billing.NewDate(2026, 3, 1))
+	c := ps.login(t, "ap@mine.example")
+	key := ps.payKey(t, c)
+
+	foreign, foreignBody := ps.submit(t, c, "/portal/pay", payForm(key, other.ID, "", ""))
+	missing, missingBody := ps.submit(t, c, "/portal/pay", payForm(key, 999999, "", ""))
+	if foreign.StatusCode != http.StatusNotFound || missing.StatusCode != http.StatusNotFound {
+		t.Errorf("foreign invoice status %d, missing invoice status %d, want 404 for both", foreign.StatusCode, missing.StatusCode)
+	}
+	if foreignBody != missingBody {
+		t.Error("a foreign invoice gets another answer than a missing one")
+	}
+}
+
+func TestPayTwiceMakesOneAttempt(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	cust := ps.payer(t, "Twice", billing.Terms{NetDays: 30})
+	inv := ps.issue(t, cust, "W-1", 50000, billing.NewDate(2026, 3, 1))
+	c := ps.login(t, "ap@twice.example")
+	key := ps.payKey(t, c)
+
+	first, _ := ps.submit(t, c, "/portal/pay", payForm(key, inv.ID, "", ""))
+	second, _ := ps.submit(t, c, "/portal/pay", payForm(key, inv.ID, "", ""))
+	if first.StatusCode != http.StatusSeeOther || second.StatusCode != http.StatusSeeOther {
+		t.Fatalf("statuses %d and %d, want 303 twice", first.StatusCode, second.StatusCode)
+	}
+	if first.Header.Get("Location") != second.Header.Get("Location") {
+		t.Errorf("second submission went to %s, want %s", second.Header.Get("Location"), first.Header.Get("Location"))
+	}
+	var attempts, sessions int
+	err := ps.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM payment_attempts), (SELECT count(*) FROM sandbox_sessions)`).
+		Scan(&attempts, &sessions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if attempts != 1 {
+		t.Errorf("attempts = %d, want 1", attempts)
+	}
+	if sessions != 1 {
+		t.Errorf("sandbox sessions = %d, want 1", sessions)
+	}
+}
+
+func TestPayCardShowsReceipt(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	cust := ps.payer(t, "Card", billing.Terms{NetDays: 30})
+	inv := ps.issue(t, cust, "C-1", 120000, billing.NewDate(2026, 3, 1))
+	c := ps.login(t, "ap@card.example")
+	key := ps.payKey(t, c)
+
+	resp, _ := ps.submit(t, c, "/portal/pay", payForm(key, inv.ID, "", ""))
+	checkout := resp.Header.Get("Location")
+	if !strings.HasPrefix(checkout, "/sandbox/checkout/cs_test_sandbox_") {
+		t.Fatalf("redirect to %q, want the sandbox checkout", checkout)
+	}
+	_, page := ps.fetch(t, c, checkout)
+	if !strings.Contains(page, "Sandbox: no money moves") || !strings.Contains(page, "$1,200.00") {
+		t.Error("sandbox checkout without its label or amount")
+	}
+
+	resp, _ = ps.submit(t, c, checkout, url.Values{"method": {"card"}, "card_number": {"4242 4242 4242 4242"}})
+	status := strings.TrimPrefix(resp.Header.Get("Location"), "http://portal.test")
+	resp, _ = ps.fetch(t, c, status)
+	receipt := resp.Header.Get("Location")
+	if receipt == "" || !strings.HasPrefix(receipt, "/portal/receipts/") {
+		t.Fatalf("status page redirected to %q, want the receipt", receipt)
+	}
+	_, body := ps.fetch(t, c, receipt)
+	if !strings.Contains(body, `data-testid="receipt-amount">$1,200.00`) {
+		t.Error("receipt without the amount")
+	}
+
+	// Another debtor cannot open the receipt.
+	other := ps.payer(t, "Nosy", billing.Terms{NetDays: 30})
+	ps.issue(t, other, "N-1", 100, billing.NewDate(2026, 3, 1))
+	nosy := ps.login(t, "ap@nosy.example")
+	if resp, _ := ps.fetch(t, nosy, receipt); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("another customer's receipt: status %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestWebhookEndpointChecksSignature(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	payload, err := stripegw.EventJSON("evt_ping", "customer.created", map[string]any{"id": "cus_1", "object": "customer"}, ps.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(header string) int {
+		req, err := http.NewRequest(http.MethodPost, ps.URL+"/webhooks/stripe", strings.NewReader(string(payload)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Stripe-Signature", header)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	if got := send(stripegw.Sign(payload, "whsec_wrong", ps.now)); got != http.StatusBadRequest {
+		t.Errorf("wrong secret: status %d, want 400", got)
+	}
+	if got := send(stripegw.Sign(payload, payTestSecret, ps.now)); got != http.StatusOK {
+		t.Errorf("good signature: status %d, want 200", got)
+	}
+}
