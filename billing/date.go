@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -39,6 +40,29 @@ func ParseDate(s string) (Date, error) {
 		return Date{}, fmt.Errorf("invalid date %q: use YYYY-MM-DD", s)
 	}
 	return DateOf(t), nil
+}
+
+// ParseDateLayout parses s with a Go time layout such as "1/2/2006" (M/D/YYYY) or
+// "2/1/2006" (D/M/YYYY) and rejects impossible dates such as Feb 30.
+func ParseDateLayout(s, layout string) (Date, error) {
+	t, err := time.Parse(layout, strings.TrimSpace(s))
+	if err != nil {
+		return Date{}, fmt.Errorf("invalid date %q: use %s", s, layoutHint(layout))
+	}
+	return DateOf(t), nil
+}
+
+// layoutHint spells a Go date layout the way people write it, for error messages.
+func layoutHint(layout string) string {
+	switch layout {
+	case "1/2/2006":
+		return "M/D/YYYY"
+	case "2/1/2006":
+		return "D/M/YYYY"
+	case "2006-01-02":
+		return "YYYY-MM-DD"
+	}
+	return layout
 }
 
 // String formats the date as YYYY-MM-DD.

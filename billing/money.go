@@ -31,6 +31,17 @@ func MinorDigits(currency string) (int, bool) {
 	return d, ok
 }
 
+// Currencies returns the ISO 4217 codes Ledgvero accepts with their number of
+// decimals (minor-unit exponent), for code that needs the whole table, such as SQL
+// that converts amounts in bulk.
+func Currencies() map[string]int {
+	out := make(map[string]int, len(minorDigits))
+	for code, digits := range minorDigits {
+		out[code] = digits
+	}
+	return out
+}
+
 // ValidCurrency reports whether currency is an ISO 4217 code Ledgvero accepts.
 func ValidCurrency(currency string) bool {
 	_, ok := minorDigits[currency]

@@ -303,6 +303,29 @@ func SetPaymentStatus(ctx context.Context, db DB, paymentID int64, status string
 	return PaymentByID(ctx, db, paymentID)
 }
 
+// ApplyPayment allocates what is left of a succeeded payment to the invoices its
+// payer chose, or to the customer's open invoices oldest due date first, dated the
+// day it was received. Bulk writers such as the importer call it for payments they
+// stored without allocations; it returns the allocations made. Run it inside a
+// transaction.
+func ApplyPayment(ctx context.Context, db DB, paymentID int64, actor Actor, source string) ([]Allocation, error) {
+	var customerID int64
+	var status string
+	var received Date
+	err := db.QueryRow(ctx, `SELECT customer_id, status, received_on FROM payments WHERE id = $1`, paymentID).
+		Scan(&customerID, &status, &received)
+	if err != nil {
+		return nil, fmt.Errorf("loading payment %d: %w", paymentID, notFound(err))
+	}
+	if status != PaymentSucceeded {
+		return nil, fmt.Errorf("payment %d is %s, not succeeded: %w", paymentID, status, ErrConflict)
+	}
+	if _, err := lockCustomer(ctx, db, customerID); err != nil {
+		return nil, err
+	}
+	return allocatePayment(ctx, db, paymentID, received, actor, source)
+}
+
 // openInvoice is an invoice with a positive open balance, locked for allocation.
 type openInvoice struct {
 	ID     int64

@@ -138,3 +138,14 @@ func Statement(ctx context.Context, db DB, customerID int64, asOf Date) (Custome
 	}
 	return st, rows.Err()
 }
+
+// CustomerIDByExternalID returns the id of the customer with an external id, or
+// ErrNotFound.
+func CustomerIDByExternalID(ctx context.Context, db DB, externalID string) (int64, error) {
+	var id int64
+	err := db.QueryRow(ctx, `SELECT id FROM customers WHERE external_id = $1`, externalID).Scan(&id)
+	if err != nil {
+		return 0, notFound(err)
+	}
+	return id, nil
+}

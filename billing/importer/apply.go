@@ -1,0 +1,361 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ledgvero/ledgvero/billing"
+)
+
+// The write steps below run after the checks, in the same transaction. Each
+// compares the staged records with the stored ones, writes only what is new or
+// different and appends one timeline event per written record. The named
+// parameters are @actor, @source and @tz (the seller's time zone).
+
+const customersApplySQL = `
+CREATE TEMP TABLE import_customer_rows ON COMMIT DROP AS
+SELECT DISTINCT ON (customer_ext) customer_ext AS ext, customer_name AS name, currency,
+	coalesce(terms_net_days, 30)::int AS terms, credit_limit_minor AS credit_limit, coalesce(tags, '{}') AS tags,
+	kind = 'customer' AS full_record
+FROM import_rows WHERE customer_ext IS NOT NULL AND (kind = 'customer' OR customer_name IS NOT NULL)
+ORDER BY customer_ext, (kind = 'customer') DESC, row_no;
+
+CREATE TEMP TABLE import_customer_changes ON COMMIT DROP AS
+WITH inserted AS (
+	INSERT INTO customers (external_id, name, currency, terms_net_days, credit_limit_minor, tags)
+	SELECT n.ext, n.name, n.currency, n.terms, n.credit_limit, n.tags FROM import_customer_rows n
+	WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = n.ext)
+	RETURNING id, external_id, name
+), updated AS (
+	UPDATE customers c SET name = n.name, terms_net_days = n.terms, credit_limit_minor = n.credit_limit, tags = n.tags,
+		updated_at = now()
+	FROM import_customer_rows n
+	WHERE n.full_record AND c.external_id = n.ext
+		AND (c.name, c.terms_net_days, c.credit_limit_minor, c.tags) IS DISTINCT FROM (n.name, n.terms, n.credit_limit, n.tags)
+	RETURNING c.id, c.external_id, c.name
+)
+SELECT id, external_id, name, true AS created FROM inserted
+UNION ALL SELECT id, external_id, name, false FROM updated;
+
+INSERT INTO timeline_events (customer_id, kind, actor, source, summary, details)
+SELECT id, CASE WHEN created THEN 'customer.imported' ELSE 'customer.updated' END, @actor::text, @source::text,
+	CASE WHEN created THEN 'Customer ' || name || ' imported' ELSE 'Customer ' || name || ' updated by an import' END,
+	jsonb_build_object('external_id', external_id)
+FROM import_customer_changes`
+
+const contactsApplySQL = `
+CREATE TEMP TABLE import_contact_changes ON COMMIT DROP AS
+WITH staged AS (
+	SELECT DISTINCT ON (r.key) c.id AS customer_id, coalesce(r.contact_name, '') AS name, r.contact_email AS email,
+		coalesce(r.contact_roles, '{billing}') AS roles, coalesce(r.receives_reminders, true) AS reminders
+	FROM import_rows r JOIN customers c ON c.external_id = r.customer_ext
+	WHERE r.kind = 'contact' ORDER BY r.key, r.row_no
+), upserted AS (
+	INSERT INTO contacts (customer_id, name, email, roles, receives_reminders)
+	SELECT customer_id, name, email, roles, reminders FROM staged
+	ON CONFLICT (customer_id, lower(email)) DO UPDATE
+		SET name = excluded.name, roles = excluded.roles, receives_reminders = excluded.receives_reminders
+		WHERE (contacts.name, contacts.roles, contacts.receives_reminders)
+			IS DISTINCT FROM (excluded.name, excluded.roles, excluded.receives_reminders)
+	RETURNING customer_id, email, xmax = 0 AS created
+)
+SELECT * FROM upserted;
+
+INSERT INTO timeline_events (customer_id, kind, actor, source, summary, details)
+SELECT customer_id, CASE WHEN created THEN 'contact.imported' ELSE 'contact.updated' END, @actor::text, @source::text,
+	'Contact ' || email || CASE WHEN created THEN ' imported' ELSE ' updated by an import' END,
+	jsonb_build_object('email', email)
+FROM import_contact_changes`
+
+// invoicesApplySQL writes invoices and their lines. An invoice counts as changed
+// when a header field or any line differs; its lines are then replaced.
+const invoicesApplySQL = `
+CREATE TEMP TABLE import_invoices ON COMMIT DROP AS
+SELECT r.invoice_ext AS ext, min(r.row_no) AS row_no, c.id AS customer_id, min(r.invoice_number) AS number,
+	coalesce(min(r.po_number), '') AS po_number, min(r.issue_date) AS issue_date, min(r.due_date) AS due_date,
+	min(r.currency) AS currency, sum(r.line_amount_minor) AS subtotal, sum(r.tax_minor) AS tax,
+	md5(string_agg(concat_ws('|', r.line_description, r.quantity_milli, r.unit_price_minor, r.line_amount_minor), '/' ORDER BY r.row_no)) AS lines_hash
+FROM import_rows r JOIN customers c ON c.external_id = r.customer_ext
+WHERE r.kind = 'invoice'
+GROUP BY r.invoice_ext, c.id;
+ANALYZE import_invoices;
+
+CREATE TEMP TABLE import_invoice_changes ON COMMIT DROP AS
+SELECT n.*, n.subtotal + n.tax AS total, i.id AS invoice_id, i.id IS NULL AS created,
+	i.total_minor AS old_total, i.issue_date AS old_issue_date, i.due_date AS old_due_date
+FROM import_invoices n
+LEFT JOIN invoices i ON i.external_id = n.ext
+WHERE i.id IS NULL
+	OR (i.number, i.po_number, i.issue_date, i.due_date, i.currency, i.subtotal_minor, i.tax_minor)
+		IS DISTINCT FROM (n.number, n.po_number, n.issue_date, n.due_date, n.currency, n.subtotal, n.tax)
+	OR n.lines_hash IS DISTINCT FROM (
+		SELECT md5(string_agg(concat_ws('|', l.description, l.quantity_milli, l.unit_price_minor, l.amount_minor), '/' ORDER BY l.position))
+		FROM invoice_lines l WHERE l.invoice_id = i.id);
+
+WITH inserted AS (
+	INSERT INTO invoices (customer_id, number, external_id, po_number, issue_date, due_date, currency,
+		subtotal_minor, tax_minor, total_minor, open_minor, terms_net_days, discount_rate_bp, discount_until,
+		late_fee_kind, late_fee_flat_minor, late_fee_rate_bp, late_fee_grace_days, source)
+	SELECT ch.customer_id, ch.number, ch.ext, ch.po_number, ch.issue_date, ch.due_date, ch.currency,
+		ch.subtotal, ch.tax, ch.total, ch.total, ch.due_date - ch.issue_date, c.discount_rate_bp,
+		CASE WHEN c.discount_rate_bp > 0 AND c.discount_days > 0 THEN ch.issue_date + c.discount_days END,
+		c.late_fee_kind, c.late_fee_flat_minor, c.late_fee_rate_bp, c.late_fee_grace_days, 'import'
+	FROM import_invoice_changes ch JOIN customers c ON c.id = ch.customer_id
+	WHERE ch.created
+	RETURNING id, external_id
+)
+UPDATE import_invoice_changes ch SET invoice_id = inserted.id FROM inserted WHERE ch.ext = inserted.external_id;
+
+UPDATE invoices i SET number = ch.number, po_number = ch.po_number, issue_date = ch.issue_date, due_date = ch.due_date,
+	currency = ch.currency, subtotal_minor = ch.subtotal, tax_minor = ch.tax, total_minor = ch.total, updated_at = now()
+FROM import_invoice_changes ch WHERE NOT ch.created AND i.id = ch.invoice_id;
+
+DELETE FROM invoice_lines l USING import_invoice_changes ch WHERE NOT ch.created AND l.invoice_id = ch.invoice_id;
+
+INSERT INTO invoice_lines (invoice_id, position, description, quantity_milli, unit_price_minor, amount_minor)
+SELECT ch.invoice_id, row_number() OVER (PARTITION BY r.invoice_ext ORDER BY r.row_no),
+	r.line_description, r.quantity_milli, r.unit_price_minor, r.line_amount_minor
+FROM import_rows r JOIN import_invoice_changes ch ON ch.ext = r.invoice_ext
+WHERE r.kind = 'invoice';
+
+INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details, visible_to_debtor)
+SELECT ch.customer_id, ch.invoice_id, CASE WHEN ch.created THEN 'invoice.issued' ELSE 'invoice.updated' END, @actor::text, @source::text,
+	CASE WHEN ch.created
+		THEN format('Invoice %s imported for %s %s, due %s', ch.number, ch.currency, round(ch.total / 10.0 ^ cur.digits, cur.digits), ch.due_date)
+		ELSE format('Invoice %s updated by an import: total %s %s, due %s (was %s %s, due %s)', ch.number, ch.currency,
+			round(ch.total / 10.0 ^ cur.digits, cur.digits), ch.due_date, ch.currency,
+			round(ch.old_total / 10.0 ^ cur.digits, cur.digits), ch.old_due_date)
+	END,
+	jsonb_build_object('number', ch.number, 'external_id', ch.ext, 'total', round(ch.total / 10.0 ^ cur.digits, cur.digits)::text,
+		'issue_date', ch.issue_date, 'due_date', ch.due_date)
+		|| CASE WHEN ch.created THEN '{}'::jsonb ELSE jsonb_build_object(
+			'old_total', round(ch.old_total / 10.0 ^ cur.digits, cur.digits)::text,
+			'old_issue_date', ch.old_issue_date, 'old_due_date', ch.old_due_date) END,
+	true
+FROM import_invoice_changes ch JOIN import_currencies cur ON cur.code = ch.currency`
+
+// paymentsApplySQL writes payments. A new payment is succeeded; a changed one
+// (amount, date, method or reference) is updated and its allocations are made
+// again. Payments that staff moved past succeeded (refunded, disputed) are left
+// alone.
+const paymentsApplySQL = `
+CREATE TEMP TABLE import_payments ON COMMIT DROP AS
+SELECT DISTINCT ON (r.payment_ext) r.payment_ext AS ext, r.row_no, c.id AS customer_id, r.currency,
+	r.payment_minor AS amount, r.paid_on, r.method, coalesce(r.reference, '') AS reference,
+	r.payment_invoice_ext AS invoice_ext
+FROM import_rows r JOIN customers c ON c.external_id = r.customer_ext
+WHERE r.payment_ext IS NOT NULL
+ORDER BY r.payment_ext, r.row_no;
+ANALYZE import_payments;
+
+CREATE TEMP TABLE import_payment_changes ON COMMIT DROP AS
+SELECT n.*, p.id AS payment_id, p.id IS NULL AS created, p.amount_minor AS old_amount, p.received_on AS old_paid_on
+FROM import_payments n LEFT JOIN payments p ON p.external_id = n.ext
+WHERE p.id IS NULL
+	OR (p.status = 'succeeded' AND (p.amount_minor, p.received_on, p.method, p.reference)
+		IS DISTINCT FROM (n.amount, n.paid_on, n.method, n.reference));
+
+WITH inserted AS (
+	INSERT INTO payments (customer_id, external_id, method, status, currency, amount_minor, received_on, reference,
+		source, status_changed_on)
+	SELECT customer_id, ext, method, 'succeeded', currency, amount, paid_on, reference, 'import', paid_on
+	FROM import_payment_changes WHERE created
+	RETURNING id, external_id
+)
+UPDATE import_payment_changes ch SET payment_id = inserted.id FROM inserted WHERE ch.ext = inserted.external_id;
+
+UPDATE payments p SET amount_minor = ch.amount, received_on = ch.paid_on, method = ch.method, reference = ch.reference,
+	status_changed_on = ch.paid_on
+FROM import_payment_changes ch WHERE NOT ch.created AND p.id = ch.payment_id;
+
+CREATE TEMP TABLE import_touched (invoice_id bigint) ON COMMIT DROP;
+INSERT INTO import_touched SELECT invoice_id FROM import_invoice_changes;
+
+WITH removed AS (
+	DELETE FROM allocations a USING import_payment_changes ch WHERE NOT ch.created AND a.payment_id = ch.payment_id
+	RETURNING a.invoice_id
+)
+INSERT INTO import_touched SELECT invoice_id FROM removed;
+
+`
+
+// allocationsApplySQL allocates payments aimed at one invoice. They take, oldest
+// first, at most what the invoice has open; the rest of each payment stays as
+// customer credit. open_minor is current because the invoices touched so far were
+// refreshed just before.
+const allocationsApplySQL = `
+WITH aimed AS (
+	SELECT ch.payment_id, ch.amount, ch.paid_on, i.id AS invoice_id, i.open_minor AS available,
+		sum(ch.amount) OVER (PARTITION BY i.id ORDER BY ch.paid_on, ch.row_no) AS running
+	FROM import_payment_changes ch JOIN invoices i ON i.external_id = ch.invoice_ext
+), shares AS (
+	SELECT payment_id, invoice_id, paid_on, least(amount, greatest(available - (running - amount), 0)) AS share
+	FROM aimed
+), inserted AS (
+	INSERT INTO allocations (invoice_id, payment_id, amount_minor, applied_on)
+	SELECT invoice_id, payment_id, share, paid_on FROM shares WHERE share > 0
+	RETURNING invoice_id
+)
+INSERT INTO import_touched SELECT invoice_id FROM inserted;
+
+INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details, visible_to_debtor)
+SELECT ch.customer_id, i.id, CASE WHEN ch.created THEN 'payment.succeeded' ELSE 'payment.updated' END, @actor::text, @source::text,
+	CASE WHEN ch.created
+		THEN format('Payment of %s %s received %s imported', ch.currency, round(ch.amount / 10.0 ^ cur.digits, cur.digits), ch.paid_on)
+		ELSE format('Payment %s updated by an import: %s %s received %s (was %s %s received %s)', ch.ext, ch.currency,
+			round(ch.amount / 10.0 ^ cur.digits, cur.digits), ch.paid_on, ch.currency,
+			round(ch.old_amount / 10.0 ^ cur.digits, cur.digits), ch.old_paid_on)
+	END,
+	jsonb_build_object('payment_id', ch.payment_id, 'external_id', ch.ext, 'amount', round(ch.amount / 10.0 ^ cur.digits, cur.digits)::text,
+		'received_on', ch.paid_on, 'invoice', i.number),
+	true
+FROM import_payment_changes ch JOIN import_currencies cur ON cur.code = ch.currency
+LEFT JOIN invoices i ON i.external_id = ch.invoice_ext`
+
+// disputesApplySQL records imported Disputed=Yes rows as resolved disputes, opened
+// at the start of the issue date and resolved at the start of the settled date
+// (the due date when unsettled) in the seller's zone.
+const disputesApplySQL = `
+CREATE TEMP TABLE import_dispute_changes ON COMMIT DROP AS
+WITH inserted AS (
+	INSERT INTO disputes (customer_id, invoice_id, external_id, reason, message, status, opened_at, resolved_at, source)
+	SELECT i.customer_id, i.id, r.invoice_ext, 'imported', 'Marked as disputed in the imported data', 'resolved',
+		r.issue_date::timestamp AT TIME ZONE @tz::text,
+		greatest(coalesce(r.paid_on, r.due_date), r.issue_date)::timestamp AT TIME ZONE @tz::text, 'import'
+	FROM import_rows r JOIN invoices i ON i.external_id = r.invoice_ext
+	WHERE r.kind = 'invoice' AND r.disputed
+	ON CONFLICT (external_id) DO NOTHING
+	RETURNING id, customer_id, invoice_id
+)
+SELECT * FROM inserted;
+
+INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details)
+SELECT customer_id, invoice_id, 'dispute.imported', @actor::text, @source::text, 'Resolved dispute imported', jsonb_build_object('dispute_id', id)
+FROM import_dispute_changes`
+
+// apply writes the checked rows and fills in the report's counts.
+func (r *run) apply(ctx context.Context) error {
+	actor := r.opts.Actor.String()
+	source := r.opts.Source
+	args := pgx.NamedArgs{"actor": actor, "source": source, "tz": r.opts.Location.String()}
+	steps := []struct {
+		name string
+		sql  string
+	}{
+		{"customers", customersApplySQL},
+		{"contacts", contactsApplySQL},
+		{"invoices", invoicesApplySQL},
+		{"payments", paymentsApplySQL},
+		{"balances", ""},
+		{"allocations", allocationsApplySQL},
+		{"disputes", disputesApplySQL},
+	}
+	for _, s := range steps {
+		if s.name == "balances" {
+			// Invoices that existed before and changed, or lost allocations, get
+			// their open balance refreshed before new allocations read it.
+			err := billing.RefreshBalancesOf(ctx, r.tx, `
+				SELECT invoice_id FROM import_touched
+				EXCEPT SELECT invoice_id FROM import_invoice_changes WHERE created`)
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if err := execScript(ctx, r, s.sql, args); err != nil {
+			return fmt.Errorf("importing %s: %w", s.name, err)
+		}
+	}
+	if err := billing.RefreshBalancesOf(ctx, r.tx, `SELECT DISTINCT invoice_id FROM import_touched`); err != nil {
+		return err
+	}
+	if err := r.allocateUnaimed(ctx); err != nil {
+		return err
+	}
+	return r.count(ctx)
+}
+
+// execScript runs the statements of a script one at a time, because PostgreSQL
+// accepts parameters only in single statements. Each statement gets only the
+// named arguments it uses.
+func execScript(ctx context.Context, r *run, script string, args pgx.NamedArgs) error {
+	for _, stmt := range splitStatements(script) {
+		var err error
+		if strings.Contains(stmt, "@") {
+			_, err = r.tx.Exec(ctx, stmt, args)
+		} else {
+			_, err = r.tx.Exec(ctx, stmt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// allocateUnaimed applies payments that name no invoice to the customer's open
+// invoices, oldest first, one payment at a time through the ledger.
+func (r *run) allocateUnaimed(ctx context.Context) error {
+	rows, err := r.tx.Query(ctx, `SELECT payment_id FROM import_payment_changes WHERE invoice_ext IS NULL ORDER BY paid_on, row_no`)
+	if err != nil {
+		return fmt.Errorf("listing payments to allocate: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("listing payments to allocate: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := billing.ApplyPayment(ctx, r.tx, id, r.opts.Actor, r.opts.Source); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// count fills in the report from the change tables.
+func (r *run) count(ctx context.Context) error {
+	rep := r.report
+	err := r.tx.QueryRow(ctx, `
+		SELECT
+			(SELECT count(*) FILTER (WHERE created) FROM import_customer_changes),
+			(SELECT count(*) FILTER (WHERE NOT created) FROM import_customer_changes),
+			(SELECT count(*) FROM import_customer_rows),
+			(SELECT count(*) FILTER (WHERE created) FROM import_contact_changes),
+			(SELECT count(*) FILTER (WHERE NOT created) FROM import_contact_changes),
+			(SELECT count(DISTINCT key) FROM import_rows WHERE kind = 'contact'),
+			(SELECT count(*) FILTER (WHERE created) FROM import_invoice_changes),
+			(SELECT count(*) FILTER (WHERE NOT created) FROM import_invoice_changes),
+			(SELECT count(*) FROM import_invoices),
+			(SELECT count(*) FILTER (WHERE created) FROM import_payment_changes),
+			(SELECT count(*) FILTER (WHERE NOT created) FROM import_payment_changes),
+			(SELECT count(*) FROM import_payments),
+			(SELECT count(*) FROM import_dispute_changes),
+			(SELECT count(*) FROM import_rows WHERE kind = 'invoice' AND disputed)`).Scan(
+		&rep.Customers.Created, &rep.Customers.Updated, &rep.Customers.Unchanged,
+		&rep.Contacts.Created, &rep.Contacts.Updated, &rep.Contacts.Unchanged,
+		&rep.Invoices.Created, &rep.Invoices.Updated, &rep.Invoices.Unchanged,
+		&rep.Payments.Created, &rep.Payments.Updated, &rep.Payments.Unchanged,
+		&rep.Disputes.Created, &rep.Disputes.Unchanged)
+	if err != nil {
+		return fmt.Errorf("counting changes: %w", err)
+	}
+	for _, c := range []*Counts{&rep.Customers, &rep.Contacts, &rep.Invoices, &rep.Payments, &rep.Disputes} {
+		c.Unchanged -= c.Created + c.Updated
+		if c.Unchanged < 0 {
+			c.Unchanged = 0
+		}
+	}
+	return nil
+}
