@@ -74,7 +74,8 @@ $(STATICCHECK):
 	GOBIN=$(CURDIR)/.bin go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 .PHONY: test-go
-test-go: db-start ## unit and integration tests against the private PostgreSQL
+test-go: db-start ## unit and integration tests against the private PostgreSQL and stripe-mock
+	@eval "export $$(.ci/stripe-mock.sh start)"; \
 	TEST_DATABASE_URL='$(ADMIN_DB_URL)' go test -count=1 ./...
 
 .PHONY: test-e2e
