@@ -36,6 +36,11 @@ func (h *Handler) Routes(e *echo.Echo) {
 	s.GET("/segments", h.segments)
 	s.POST("/segments/recompute", h.recomputeSegments, act(billing.ActRecomputeScores))
 
+	s.GET("/queues/disputes", h.disputes)
+	s.POST("/queues/disputes/:id/reply", h.replyDispute, act(billing.ActResolveDispute))
+	s.POST("/queues/disputes/:id/resolve", h.decideDispute(true), act(billing.ActResolveDispute))
+	s.POST("/queues/disputes/:id/reject", h.decideDispute(false), act(billing.ActResolveDispute))
+
 	s.GET("/queues/tasks", h.tasks)
 	s.POST("/queues/tasks", h.createTask, act(billing.ActLogActivity))
 	s.POST("/queues/tasks/:id/done", h.completeTask, act(billing.ActLogActivity))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -43,33 +44,64 @@ func ListCustomers(ctx context.Context, db DB, f CustomerFilter) ([]CustomerRow,
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	order := "lower(c.name), c.id"
+	order, join := "lower(c.name), c.id", "LEFT JOIN"
 	if f.Sort == "overdue" {
-		order = "coalesce(s.overdue_minor, 0) DESC, c.id"
+		// Driving from customer_segments lets its (overdue_minor DESC, customer_id)
+		// index return the first page without sorting every customer.
+		// NOTE: customers created since the last segment computation have no row
+		// yet, so this order leaves them out until the nightly job runs.
+		order, join = "s.overdue_minor DESC, s.customer_id", "JOIN"
 	}
-	pattern := ""
+	// The WHERE clause holds only the filters in use: a fixed query with
+	// "$1 = '' OR ..." guards gets a generic plan from PostgreSQL after a few runs,
+	// and that plan cannot skip the unused filters.
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		pattern = "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
+		p := arg("%" + likeEscaper.Replace(strings.ToLower(q)) + "%")
+		where = append(where, "(lower(c.name) LIKE "+p+" OR lower(c.external_id) LIKE "+p+")")
 	}
-	rows, err := db.Query(ctx, `
+	if f.RiskBand != "" {
+		where = append(where, "s.risk_band = "+arg(f.RiskBand))
+	}
+	if f.ValueTier != "" {
+		where = append(where, "s.value_tier = "+arg(f.ValueTier))
+	}
+	switch {
+	case f.OwnerID == -1:
+		where = append(where, "c.owner_id IS NULL")
+	case f.OwnerID > 0:
+		where = append(where, "c.owner_id = "+arg(f.OwnerID))
+	}
+	switch f.Status {
+	case "overdue":
+		where = append(where, "s.overdue_minor > 0")
+	case "current":
+		where = append(where, "s.open_minor > 0 AND s.overdue_minor = 0")
+	case "credit_hold":
+		where = append(where, "c.credit_hold")
+	case "settled":
+		where = append(where, "coalesce(s.open_minor, 0) = 0")
+	}
+	if f.MinOverdueMinor > 0 {
+		where = append(where, "s.overdue_minor >= "+arg(f.MinOverdueMinor))
+	}
+	sql := `
 		SELECT c.id, coalesce(c.external_id, ''), c.name, c.currency, coalesce(u.email, ''), c.credit_hold,
 			coalesce(s.open_minor, 0), coalesce(s.overdue_minor, 0), s.risk_score,
 			coalesce(c.segment_override, s.risk_band || '-risk/' || s.value_tier || '-value', '')
 		FROM customers c
-		LEFT JOIN customer_segments s ON s.customer_id = c.id
-		LEFT JOIN staff_users u ON u.id = c.owner_id
-		WHERE ($1 = '' OR lower(c.name) LIKE $1 OR lower(c.external_id) LIKE $1)
-			AND ($2 = '' OR s.risk_band = $2)
-			AND ($3 = '' OR s.value_tier = $3)
-			AND ($4 = 0 OR c.owner_id = $4 OR ($4 = -1 AND c.owner_id IS NULL))
-			AND ($5 = '' OR ($5 = 'overdue' AND s.overdue_minor > 0)
-				OR ($5 = 'current' AND s.open_minor > 0 AND s.overdue_minor = 0)
-				OR ($5 = 'credit_hold' AND c.credit_hold)
-				OR ($5 = 'settled' AND coalesce(s.open_minor, 0) = 0))
-			AND ($6 = 0 OR s.overdue_minor >= $6)
-		ORDER BY `+order+`
-		LIMIT $7 OFFSET $8`,
-		pattern, f.RiskBand, f.ValueTier, f.OwnerID, f.Status, f.MinOverdueMinor, f.PageSize+1, (f.Page-1)*f.PageSize)
+		` + join + ` customer_segments s ON s.customer_id = c.id
+		LEFT JOIN staff_users u ON u.id = c.owner_id`
+	if len(where) > 0 {
+		sql += "\n\t\tWHERE " + strings.Join(where, " AND ")
+	}
+	sql += "\n\t\tORDER BY " + order + " LIMIT " + arg(f.PageSize+1) + " OFFSET " + arg((f.Page-1)*f.PageSize)
+	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("querying customers: %w", err)
 	}

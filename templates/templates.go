@@ -15,7 +15,7 @@ import (
 	"sync"
 )
 
-//go:embed layout partials portal backoffice errors
+//go:embed layout partials portal backoffice errors email
 var files embed.FS
 
 // Base is embedded in every page's data struct.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -34,6 +35,7 @@ type Config struct {
 	// authenticator app before they reach any other back-office page.
 	RequireAdminTOTP bool
 	SandboxACHDelay  time.Duration // SANDBOX_ACH_DELAY: how long a sandbox bank payment takes to settle or fail, default 30s
+	ReminderHour     int           // REMINDER_HOUR: hour of the day (0-23, in ORG_TIMEZONE) of the daily reminder run, default 9
 }
 
 // Production reports whether the process runs with production rules.
@@ -171,6 +173,14 @@ func loadConfig(getenv func(string) string) (Config, []string, error) {
 	case "false", "0", "no":
 	default:
 		errs = append(errs, fmt.Errorf("REQUIRE_ADMIN_TOTP: invalid value %q: use true or false", v))
+	}
+	c.ReminderHour = 9
+	if v := str("REMINDER_HOUR", ""); v != "" {
+		h, err := strconv.Atoi(v)
+		if err != nil || h < 0 || h > 23 {
+			errs = append(errs, fmt.Errorf("REMINDER_HOUR: invalid hour %q: use a whole number from 0 to 23", v))
+		}
+		c.ReminderHour = h
 	}
 	if len(errs) > 0 {
 		return Config{}, nil, errors.Join(errs...)

@@ -64,6 +64,7 @@ func commands() []command {
 		{"seed", "load the demo data and the first admin account (safe to run twice)", cmdSeed},
 		{"user", "manage staff accounts: `user add --email E --role R`, `user passwd --email E`", cmdUser},
 		{"magic-link", "print a fresh portal sign-in link: `magic-link --email ADDRESS`", cmdMagicLink},
+		{"reminders", "run the reminder cadence: `reminders run [--as-of YYYY-MM-DD] [--format table|json]`", cmdReminders},
 		{"import", "load a CSV export: `import --preset ledgvero|xero|quickbooks|ibm-ar FILE [--dry-run]`", cmdImport},
 		{"report", "print `report aging|kpis|statement` as a table, CSV or JSON; see `report aging -h`", cmdReport},
 	}

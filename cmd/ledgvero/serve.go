@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/ledgvero/ledgvero/billing/collect"
 	"github.com/ledgvero/ledgvero/billing/outbox"
 	"github.com/ledgvero/ledgvero/billing/scoring"
 	"github.com/ledgvero/ledgvero/billing/websession"
@@ -93,6 +94,12 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 	river.AddWorker(workers, &scoring.SegmentsWorker{Pool: a.pool, Logger: a.logger, Now: a.now, Timezone: a.cfg.OrgTimezone})
 	river.AddWorker(workers, &scoring.SnapshotWorker{Pool: a.pool, Logger: a.logger, Now: a.now, Timezone: a.cfg.OrgTimezone})
 
+	reminders, err := newReminderEngine(a)
+	if err != nil {
+		return nil, err
+	}
+	river.AddWorker(workers, &collect.RunWorker{Engine: reminders})
+
 	paymentJobs, err := addPaymentJobs(a, workers)
 	if err != nil {
 		return nil, err
@@ -109,6 +116,7 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 			// Risk scores and segments are recomputed nightly at 02:00 in the seller's zone.
 			river.NewPeriodicJob(scoring.Daily{Hour: 2, Loc: a.cfg.OrgTimezone},
 				func() (river.JobArgs, *river.InsertOpts) { return scoring.SegmentsArgs{}, nil }, nil),
+			collect.PeriodicJob(a.cfg.ReminderHour, a.cfg.OrgTimezone, a.now),
 		}, paymentJobs...),
 	})
 	if err != nil {

@@ -1,0 +1,295 @@
+package backoffice
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+
+	"github.com/ledgvero/ledgvero/assets"
+	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/outbox"
+	"github.com/ledgvero/ledgvero/billing/websession"
+	"github.com/ledgvero/ledgvero/migrations"
+	"github.com/ledgvero/ledgvero/templates"
+)
+
+// The benchmarks run against a 1,000,000-invoice ledger in the database named by
+// BENCH_DATABASE_URL, which they create and fill on first use (about two minutes
+// on 2 cores) and reuse afterwards. Without the variable they are skipped.
+//
+//	BENCH_DATABASE_URL='postgres://postgres@127.0.0.1:5433/ledgvero_bench_backoffice?sslmode=disable' \
+//	  go test -run '^$' -bench . -benchtime 300x ./backoffice/
+const (
+	benchInvoices  = 1_000_000
+	benchCustomers = 20_000
+)
+
+var benchToday = billing.NewDate(2026, 3, 2)
+
+func benchPool(b *testing.B, maxConns int32) *pgxpool.Pool {
+	b.Helper()
+	raw := os.Getenv("BENCH_DATABASE_URL")
+	if raw == "" {
+		b.Skip("BENCH_DATABASE_URL is not set")
+	}
+	ctx := context.Background()
+	ensureBenchDatabase(b, raw)
+	cfg, err := pgxpool.ParseConfig(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.MaxConns = maxConns
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	fillBenchLedger(b, pool)
+	return pool
+}
+
+// ensureBenchDatabase creates the benchmark database when it does not exist.
+func ensureBenchDatabase(b *testing.B, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	admin := *u
+	admin.Path = "/postgres"
+	conn, err := pgx.Connect(context.Background(), admin.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var exists bool
+	if err := conn.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		b.Fatal(err)
+	}
+	if !exists {
+		if _, err := conn.Exec(context.Background(), `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// fillBenchLedger migrates the database and, unless it already holds the ledger,
+// inserts benchCustomers customers and benchInvoices invoices issued over two
+// years: most older invoices are settled 0 to 60 days after their due date, recent
+// ones are mostly open. It then takes 13 month-end KPI snapshots and computes
+// every customer's segment, as the daily and nightly jobs would.
+func fillBenchLedger(b *testing.B, pool *pgxpool.Pool) {
+	ctx := context.Background()
+	runner, err := migrations.NewRunner(pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, err = runner.Up(ctx)
+	runner.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM invoices`).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	if n >= benchInvoices {
+		return
+	}
+	start := time.Now()
+	steps := []string{
+		`INSERT INTO organization (name, currency) VALUES ('Bench Co', 'USD') ON CONFLICT DO NOTHING`,
+		fmt.Sprintf(`INSERT INTO customers (name, currency, credit_limit_minor, credit_hold)
+			SELECT 'Customer ' || lpad(g::text, 6, '0'), 'USD', CASE WHEN g %% 3 = 0 THEN 5000000 END, g %% 50 = 0
+			FROM generate_series(1, %d) g`, benchCustomers),
+		fmt.Sprintf(`INSERT INTO invoices (customer_id, number, issue_date, due_date, currency, subtotal_minor, total_minor,
+				terms_net_days, open_minor, reduced_from, settled_on, source)
+			SELECT c.first + (g %% %d), 'B-' || g, x.issue, x.issue + 30, 'USD', x.amount, x.amount, 30,
+				CASE WHEN x.settled THEN 0 ELSE x.amount END,
+				CASE WHEN x.settled THEN x.issue + 30 + x.late END,
+				CASE WHEN x.settled THEN x.issue + 30 + x.late END, 'bench'
+			FROM generate_series(1, %d) g
+			CROSS JOIN (SELECT min(id) AS first FROM customers) c
+			CROSS JOIN LATERAL (SELECT DATE '2026-03-02' - (g %% 730) AS issue, 1000 + (g::bigint * 7919) %% 500000 AS amount,
+				(g * 31) %% 61 AS late) y
+			CROSS JOIN LATERAL (SELECT y.issue, y.amount, y.late,
+				CASE WHEN y.issue + 30 + y.late <= DATE '2026-03-02' THEN g %% 20 <> 0 ELSE false END AS settled) x`,
+			benchCustomers, benchInvoices),
+		`ANALYZE`,
+	}
+	for _, sql := range steps {
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			b.Fatalf("filling bench ledger: %v", err)
+		}
+	}
+	b.Logf("inserted %d invoices in %s", benchInvoices, time.Since(start).Round(time.Second))
+
+	start = time.Now()
+	for i := 12; i >= 0; i-- {
+		day := billing.DateOf(time.Date(2026, time.Month(3-i), 1, 12, 0, 0, 0, time.UTC).AddDate(0, 1, -1))
+		if i == 0 {
+			day = benchToday
+		}
+		if _, err := billing.TakeSnapshot(ctx, pool, day); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("took 13 snapshots in %s", time.Since(start).Round(time.Second))
+	start = time.Now()
+	if _, err := billing.RecomputeSegments(ctx, pool, benchToday, 0); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("computed segments in %s", time.Since(start).Round(time.Second))
+}
+
+// benchServer serves the back office over pool with an admin signed in.
+func benchServer(b *testing.B, pool *pgxpool.Pool) (*httptest.Server, *http.Client) {
+	set, err := assets.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	renderer, err := templates.New(set.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	jobs, err := outbox.NewInserter(pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tz, _ := time.LoadLocation("America/New_York")
+	now := func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) }
+	e := echo.New()
+	e.Renderer = echoRenderer{renderer}
+	h := &Handler{
+		Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now, Timezone: tz,
+		OrgName: "Bench Co", Currency: "USD", BaseURL: "http://bench.test", Jobs: jobs,
+		Sessions: websession.New(pool, websession.Options{
+			Surface: "backoffice", CookieName: "ledgvero_backoffice", Secret: []byte(strings.Repeat("k", 32)),
+			IdleTimeout: time.Hour, MaxLifetime: 12 * time.Hour, Now: now,
+		}),
+	}
+	h.Routes(e)
+	srv := httptest.NewServer(e)
+	b.Cleanup(srv.Close)
+
+	email := fmt.Sprintf("bench-%d@example.com", time.Now().UnixNano())
+	if _, err := billing.CreateStaff(context.Background(), pool, email, billing.RoleAdmin, staffPassword); err != nil {
+		b.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(srv.URL+"/backoffice/login", url.Values{"email": {email}, "password": {staffPassword}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		b.Fatalf("bench sign-in: status %d", resp.StatusCode)
+	}
+	return srv, c
+}
+
+// timeGet fetches u and returns how long the whole response took. It reports
+// failures with Error because the concurrent benchmark calls it from goroutines.
+func timeGet(b *testing.B, c *http.Client, u string) time.Duration {
+	start := time.Now()
+	resp, err := c.Get(u)
+	if err != nil {
+		b.Error(err)
+		return time.Since(start)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Errorf("GET %s: status %d", u, resp.StatusCode)
+	}
+	return time.Since(start)
+}
+
+func reportPercentiles(b *testing.B, d []time.Duration) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	ms := func(p float64) float64 {
+		return float64(d[min(len(d)-1, int(p*float64(len(d))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(ms(0.50), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+	b.ReportMetric(float64(d[len(d)-1].Microseconds())/1000, "max-ms")
+}
+
+func BenchmarkDashboardOneConn(b *testing.B) {
+	pool := benchPool(b, 1)
+	srv, c := benchServer(b, pool)
+	timeGet(b, c, srv.URL+"/backoffice/")
+	b.ResetTimer()
+	d := make([]time.Duration, 0, b.N)
+	for i := 0; i < b.N; i++ {
+		d = append(d, timeGet(b, c, srv.URL+"/backoffice/"))
+	}
+	reportPercentiles(b, d)
+}
+
+// customerListURLs mix the list's filters, sorts and pages.
+var customerListURLs = []string{
+	"/backoffice/customers",
+	"/backoffice/customers?page=40",
+	"/backoffice/customers?q=00042",
+	"/backoffice/customers?status=overdue&sort=overdue",
+	"/backoffice/customers?risk=high&value=high",
+	"/backoffice/customers?min_overdue=5000.00&page=3",
+	"/backoffice/customers?status=credit_hold",
+	"/backoffice/customers?owner=-1&sort=overdue&page=10",
+}
+
+func BenchmarkCustomerListOneConn(b *testing.B) {
+	pool := benchPool(b, 1)
+	srv, c := benchServer(b, pool)
+	b.ResetTimer()
+	d := make([]time.Duration, 0, b.N)
+	for i := 0; i < b.N; i++ {
+		d = append(d, timeGet(b, c, srv.URL+customerListURLs[i%len(customerListURLs)]))
+	}
+	reportPercentiles(b, d)
+}
+
+func BenchmarkDashboard16Conns(b *testing.B) {
+	pool := benchPool(b, 16)
+	srv, c := benchServer(b, pool)
+	b.ResetTimer()
+	var mu sync.Mutex
+	d := make([]time.Duration, 0, b.N)
+	var wg sync.WaitGroup
+	next := make(chan struct{}, b.N)
+	for i := 0; i < b.N; i++ {
+		next <- struct{}{}
+	}
+	close(next)
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range next {
+				t := timeGet(b, c, srv.URL+"/backoffice/")
+				mu.Lock()
+				d = append(d, t)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	reportPercentiles(b, d)
+}

@@ -1,0 +1,303 @@
+package collect_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/collect"
+	"github.com/ledgvero/ledgvero/billing/dbtest"
+	"github.com/ledgvero/ledgvero/billing/outbox"
+	"github.com/ledgvero/ledgvero/billing/outbox/smtpsink"
+)
+
+var newYork = mustLocation("America/New_York")
+
+func mustLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// clock is a settable time source shared by the engine and the outbox worker.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// setDay moves the clock to 9:00 in New York on d.
+func (c *clock) setDay(d billing.Date) {
+	c.mu.Lock()
+	c.now = time.Date(d.Year, d.Month, d.Day, 9, 0, 0, 0, newYork)
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	pool   *pgxpool.Pool
+	jobs   *river.Client[pgx.Tx]
+	sink   *smtpsink.Sink
+	worker *outbox.Worker
+	engine *collect.Engine
+	clock  *clock
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	pool := dbtest.New(t)
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := smtpsink.Start(t)
+	sender, err := outbox.NewSMTPSender(sink.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{}
+	clk.setDay(billing.NewDate(2026, 1, 2))
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &fixture{
+		pool: pool, jobs: jobs, sink: sink, clock: clk,
+		worker: &outbox.Worker{Pool: pool, Sender: sender, From: "billing@seller.example", Logger: logger, Now: clk.Now},
+		engine: &collect.Engine{
+			Pool: pool, Jobs: jobs, BaseURL: "https://pay.seller.example", From: "billing@seller.example",
+			OrgName: "Acme Industrial Supply", Logger: logger, Now: clk.Now,
+		},
+	}
+}
+
+// customer creates a customer with one billing contact (when email is not empty).
+func (f *fixture) customer(t *testing.T, name, email string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	id, err := billing.CreateCustomer(ctx, f.pool, billing.Customer{Name: name, Currency: "USD", Terms: billing.Terms{NetDays: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if email != "" {
+		_, err = billing.AddContact(ctx, f.pool, billing.Contact{CustomerID: id, Name: "Dana Reyes", Email: email, ReceivesReminders: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id
+}
+
+// invoice issues an invoice of amount cents due on due.
+func (f *fixture) invoice(t *testing.T, customerID int64, number string, amount int64, due billing.Date) billing.Invoice {
+	t.Helper()
+	var inv billing.Invoice
+	err := billing.InTx(context.Background(), f.pool, func(tx pgx.Tx) error {
+		var err error
+		inv, err = billing.IssueInvoice(context.Background(), tx, billing.NewInvoice{
+			CustomerID: customerID, Number: number, IssueDate: due.AddDays(-30), DueDate: due, Source: "manual",
+			Lines: []billing.Line{{Description: "Hydraulic fittings", QuantityMilli: 1000, UnitPrice: billing.Money{Amount: amount, Currency: "USD"}}},
+		}, billing.SystemActor("test"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func (f *fixture) run(t *testing.T, day billing.Date) collect.RunResult {
+	t.Helper()
+	f.clock.setDay(day)
+	res, err := f.engine.Run(context.Background(), collect.RunOptions{AsOf: day})
+	if err != nil {
+		t.Fatalf("Run(%s): %v", day, err)
+	}
+	return res
+}
+
+// deliver works every queued outbox message once, as the River job would.
+func (f *fixture) deliver(t *testing.T, attempt int) (failed int) {
+	t.Helper()
+	rows, err := f.pool.Query(context.Background(), `SELECT id FROM outbox_emails WHERE status = 'queued' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		job := &river.Job[outbox.DeliverArgs]{
+			JobRow: &rivertype.JobRow{ID: id, Attempt: attempt, MaxAttempts: outbox.MaxAttempts},
+			Args:   outbox.DeliverArgs{EmailID: id},
+		}
+		if err := f.worker.Work(context.Background(), job); err != nil {
+			failed++
+		}
+	}
+	return failed
+}
+
+func (f *fixture) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := f.pool.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+func TestWalkToFinalNotice(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	cust := f.customer(t, "Northwind Traders", "ap@northwind.example")
+	due := billing.NewDate(2026, 2, 2)
+	f.invoice(t, cust, "INV-1001", 125000, due)
+
+	type sent struct {
+		day     billing.Date
+		subject string
+		body    string
+	}
+	var got []sent
+	for day := due.AddDays(-10); !day.After(due.AddDays(40)); day = day.AddDays(1) {
+		f.run(t, day)
+		before := len(f.sink.Messages())
+		if failed := f.deliver(t, 1); failed != 0 {
+			t.Fatalf("%s: %d deliveries failed", day, failed)
+		}
+		for _, m := range f.sink.Messages()[before:] {
+			got = append(got, sent{day: day, subject: m.Header("Subject"), body: m.Data})
+		}
+	}
+
+	want := []struct {
+		day     billing.Date
+		subject string
+		phrases []string
+	}{
+		{due.AddDays(-3), "Upcoming payment: $1,250.00 due Feb 2, 2026", []string{"courtesy note", "due in 3 days", "Kind regards,"}},
+		{due.AddDays(3), "Reminder: $1,250.00 past due for Northwind Traders", []string{"3 days past due", "by Feb 12, 2026", "Thank you,"}},
+		{due.AddDays(10), "Second reminder: $1,250.00 overdue for Northwind Traders", []string{"10 days past due", "installment plan", "Regards,"}},
+		{due.AddDays(30), "Final notice: $1,250.00 overdue for Northwind Traders", []string{"30 days past due", "final notice", "Sincerely,"}},
+	}
+	if len(got) != len(want) {
+		for _, g := range got {
+			t.Logf("%s %q", g.day, g.subject)
+		}
+		t.Fatalf("sent %d e-mails, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if got[i].day != w.day {
+			t.Errorf("e-mail %d sent on %s, want %s", i, got[i].day, w.day)
+		}
+		if got[i].subject != w.subject {
+			t.Errorf("e-mail %d subject %q, want %q", i, got[i].subject, w.subject)
+		}
+		body := unfold(got[i].body)
+		for _, p := range append(w.phrases, "Hello Dana Reyes,", "INV-1001", "https://pay.seller.example/portal/link/") {
+			if !strings.Contains(body, p) {
+				t.Errorf("e-mail %d (%s) lacks %q", i, w.subject, p)
+			}
+		}
+	}
+
+	if n := f.count(t, `SELECT count(*) FROM staff_tasks WHERE customer_id = $1 AND kind = 'escalation'`, cust); n != 1 {
+		t.Errorf("escalation tasks = %d, want 1", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM timeline_events WHERE customer_id = $1 AND kind = 'reminder.sent'`, cust); n != 4 {
+		t.Errorf("reminder.sent timeline events = %d, want 4", n)
+	}
+}
+
+// unfold undoes quoted-printable soft line breaks and the encoding of "=", so
+// phrases can be found in a raw message.
+func unfold(raw string) string {
+	raw = strings.ReplaceAll(raw, "=\r\n", "")
+	raw = strings.ReplaceAll(raw, "=\n", "")
+	return strings.ReplaceAll(raw, "=3D", "=")
+}
+
+func TestRunSameDayTwice(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	cust := f.customer(t, "Contoso", "ap@contoso.example")
+	day := billing.NewDate(2026, 3, 20)
+	f.invoice(t, cust, "C-1", 5000, day.AddDays(-5))
+	f.invoice(t, cust, "C-2", 7000, day.AddDays(-12))
+
+	first := f.run(t, day)
+	if first.Sent != 1 || first.Invoices != 2 {
+		t.Fatalf("first run sent %d e-mails about %d invoices, want 1 about 2", first.Sent, first.Invoices)
+	}
+	second := f.run(t, day)
+	if second.Sent != 0 || second.Invoices != 0 {
+		t.Errorf("second run sent %d e-mails about %d invoices, want none", second.Sent, second.Invoices)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox_emails WHERE customer_id = $1`, cust); n != 1 {
+		t.Errorf("outbox e-mails = %d, want 1", n)
+	}
+}
+
+func TestParallelRunsSendOnce(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	day := billing.NewDate(2026, 4, 15)
+	for i := range 30 {
+		cust := f.customer(t, fmt.Sprintf("Customer %02d", i), fmt.Sprintf("ap%02d@example.com", i))
+		for j := range 3 {
+			f.invoice(t, cust, fmt.Sprintf("P-%02d-%d", i, j), 1000+int64(j), day.AddDays(-4-7*j))
+		}
+	}
+	f.clock.setDay(day)
+
+	// Two engines, as in two serve processes, each with small chunks so their
+	// transactions interleave.
+	other := *f.engine
+	other.ChunkSize, f.engine.ChunkSize = 3, 4
+	var wg sync.WaitGroup
+	results := make([]collect.RunResult, 2)
+	errs := make([]error, 2)
+	for i, e := range []*collect.Engine{f.engine, &other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = e.Run(context.Background(), collect.RunOptions{AsOf: day})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+
+	if sent := results[0].Sent + results[1].Sent; sent != 30 {
+		t.Errorf("runs sent %d + %d e-mails, want 30 in all", results[0].Sent, results[1].Sent)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox_emails WHERE kind LIKE 'reminder.%'`); n != 30 {
+		t.Errorf("outbox reminder e-mails = %d, want 30", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM reminder_sends`); n != 90 {
+		t.Errorf("reminder_sends = %d, want 90", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM reminder_emails WHERE email_id IS NULL`); n != 0 {
+		t.Errorf("reminder_emails without an outbox e-mail = %d, want 0", n)
+	}
+}

@@ -1,0 +1,70 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ledgvero/ledgvero/billing"
+)
+
+// RunArgs is the River job of the daily reminder run.
+type RunArgs struct {
+	AsOf string `json:"as_of" river:"unique"` // YYYY-MM-DD in the seller's zone
+}
+
+// Kind is the job kind stored by River; it must never change.
+func (RunArgs) Kind() string { return "reminders_run" }
+
+// InsertOpts makes one run per day: a second insert for the same date, from a
+// restarted leader for example, is dropped while the first is pending or running.
+func (RunArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: 24 * time.Hour}}
+}
+
+// RunWorker runs the cadence for the job's date. A retry after a crash sends only
+// what the failed attempt did not commit.
+type RunWorker struct {
+	river.WorkerDefaults[RunArgs]
+	Engine *Engine
+}
+
+// Timeout allows the run of a large book to finish.
+func (w *RunWorker) Timeout(*river.Job[RunArgs]) time.Duration { return 30 * time.Minute }
+
+// Work runs the cadence.
+func (w *RunWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
+	asOf, err := billing.ParseDate(job.Args.AsOf)
+	if err != nil {
+		return fmt.Errorf("reminder job %d: %w", job.ID, err)
+	}
+	_, err = w.Engine.Run(ctx, RunOptions{AsOf: asOf, Source: "job"})
+	return err
+}
+
+// DailyAt is a River schedule that fires once a day at a local hour.
+type DailyAt struct {
+	Hour     int // 0-23
+	Location *time.Location
+}
+
+// Next returns the first instant after current at Hour:00 in Location.
+func (d DailyAt) Next(current time.Time) time.Time {
+	local := current.In(d.Location)
+	next := time.Date(local.Year(), local.Month(), local.Day(), d.Hour, 0, 0, 0, d.Location)
+	if !next.After(current) {
+		next = time.Date(local.Year(), local.Month(), local.Day()+1, d.Hour, 0, 0, 0, d.Location)
+	}
+	return next
+}
+
+// PeriodicJob returns the daily reminder run at hour in loc, for the job
+// client's periodic jobs. now is the clock that picks the day evaluated.
+func PeriodicJob(hour int, loc *time.Location, now func() time.Time) *river.PeriodicJob {
+	return river.NewPeriodicJob(DailyAt{Hour: hour, Location: loc},
+		func() (river.JobArgs, *river.InsertOpts) {
+			return RunArgs{AsOf: billing.Today(now(), loc).String()}, nil
+		}, nil)
+}

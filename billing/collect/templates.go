@@ -1,0 +1,153 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"sort"
+	"strings"
+	texttemplate "text/template"
+
+	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/templates"
+)
+
+// Templates are the parsed reminder and invoice e-mails: the defaults shipped in
+// the binary, with the edited ones from reminder_templates in their place.
+type Templates struct {
+	text     map[string]*texttemplate.Template // "subject" and "text"
+	html     map[string]*htmltemplate.Template // "html"
+	textBase *texttemplate.Template            // the partials, cloned for each edited template
+	htmlBase *htmltemplate.Template
+}
+
+// Names returns the template names, sorted.
+func (t *Templates) Names() []string {
+	out := make([]string, 0, len(t.text))
+	for name := range t.text {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Has reports whether a template with this name exists.
+func (t *Templates) Has(name string) bool {
+	_, ok := t.text[name]
+	return ok
+}
+
+// DefaultTemplates parses the templates shipped in the binary.
+func DefaultTemplates() (*Templates, error) {
+	files := templates.EmailFS()
+	textBase, err := texttemplate.New("").ParseFS(files, "partials.txt")
+	if err != nil {
+		return nil, fmt.Errorf("parsing e-mail partials.txt: %w", err)
+	}
+	htmlBase, err := htmltemplate.New("").ParseFS(files, "partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("parsing e-mail partials.html: %w", err)
+	}
+
+	names, err := fs.Glob(files, "*.txt")
+	if err != nil {
+		return nil, err
+	}
+	t := &Templates{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	for _, file := range names {
+		name := strings.TrimSuffix(file, ".txt")
+		if name == "partials" {
+			continue
+		}
+		tt, err := texttemplate.Must(textBase.Clone()).ParseFS(files, file)
+		if err != nil {
+			return nil, fmt.Errorf("parsing e-mail template %s: %w", file, err)
+		}
+		ht, err := htmltemplate.Must(htmlBase.Clone()).ParseFS(files, name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parsing e-mail template %s.html: %w", name, err)
+		}
+		if err := checkDefined(name, tt.Lookup("subject") != nil, tt.Lookup("text") != nil, ht.Lookup("html") != nil); err != nil {
+			return nil, err
+		}
+		t.text[name], t.html[name] = tt, ht
+	}
+	t.textBase, t.htmlBase = textBase, htmlBase
+	return t, nil
+}
+
+func checkDefined(name string, subject, text, html bool) error {
+	if !subject || !text || !html {
+		return fmt.Errorf("e-mail template %s: it must define subject, text and html", name)
+	}
+	return nil
+}
+
+// Override parses an edited template and puts it in place of the one with the
+// same name. subject and text are text/template source, html is html/template
+// source; all three may use the shared partials such as {{template "invoices" .}}.
+func (t *Templates) Override(name, subject, text, html string) error {
+	if strings.ContainsAny(subject, "\r\n") {
+		return fmt.Errorf("template %s: invalid subject: it contains a line break", name)
+	}
+	tt, err := texttemplate.Must(t.textBase.Clone()).Parse(
+		`{{define "subject"}}` + subject + `{{end}}{{define "text"}}` + text + `{{end}}`)
+	if err != nil {
+		return fmt.Errorf("template %s: invalid subject or text: %w", name, err)
+	}
+	ht, err := htmltemplate.Must(t.htmlBase.Clone()).Parse(`{{define "html"}}` + html + `{{end}}`)
+	if err != nil {
+		return fmt.Errorf("template %s: invalid HTML body: %w", name, err)
+	}
+	t.text[name], t.html[name] = tt, ht
+	return nil
+}
+
+// LoadTemplates returns the default templates with the edited ones from the
+// reminder_templates table in their place.
+func LoadTemplates(ctx context.Context, db billing.DB) (*Templates, error) {
+	t, err := DefaultTemplates()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, `SELECT name, subject, body_text, body_html FROM reminder_templates ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("querying reminder templates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, subject, text, html string
+		if err := rows.Scan(&name, &subject, &text, &html); err != nil {
+			return nil, fmt.Errorf("scanning reminder template: %w", err)
+		}
+		if err := t.Override(name, subject, text, html); err != nil {
+			return nil, err
+		}
+	}
+	return t, rows.Err()
+}
+
+// Render executes template name with data and returns the subject and both bodies.
+func (t *Templates) Render(name string, data any) (subject, text, html string, err error) {
+	tt, ok := t.text[name]
+	if !ok {
+		return "", "", "", fmt.Errorf("e-mail template %q not found: use one of %s", name, strings.Join(t.Names(), ", "))
+	}
+	var b bytes.Buffer
+	if err := tt.ExecuteTemplate(&b, "subject", data); err != nil {
+		return "", "", "", fmt.Errorf("rendering subject of %s: %w", name, err)
+	}
+	subject = strings.Join(strings.Fields(b.String()), " ")
+	b.Reset()
+	if err := tt.ExecuteTemplate(&b, "text", data); err != nil {
+		return "", "", "", fmt.Errorf("rendering text of %s: %w", name, err)
+	}
+	text = b.String()
+	b.Reset()
+	if err := t.html[name].ExecuteTemplate(&b, "html", data); err != nil {
+		return "", "", "", fmt.Errorf("rendering HTML of %s: %w", name, err)
+	}
+	return subject, text, b.String(), nil
+}
