@@ -115,17 +115,14 @@ func PaidInvoices(ctx context.Context, db DB, customerID int64, limit, offset in
 
 // ReminderHold returns why reminders for an invoice are paused on today, or ""
 // when nothing pauses them: an open dispute, an approved plan, or an open promise
-// until its date plus the grace days.
+// until its date plus the grace days. The view invoice_reminder_holds gives the
+// same answer for many invoices in one query.
 func ReminderHold(ctx context.Context, db DB, invoiceID int64, today Date) (string, error) {
 	var reason string
 	err := db.QueryRow(ctx, `
-		SELECT coalesce(
-			(SELECT 'disputed' FROM disputes WHERE invoice_id = $1 AND status = 'open' LIMIT 1),
-			(SELECT 'in an approved plan' FROM installment_plan_invoices pi JOIN installment_plans p ON p.id = pi.plan_id
-				WHERE pi.invoice_id = $1 AND p.status = 'approved' LIMIT 1),
-			(SELECT 'promised' FROM promises WHERE invoice_id = $1 AND status = 'open'
-				AND promised_on + (SELECT promise_grace_days FROM portal_settings) >= $2),
-			'')`, invoiceID, today).Scan(&reason)
+		SELECT coalesce((SELECT reason FROM invoice_reminder_holds
+			WHERE invoice_id = $1 AND (held_until IS NULL OR held_until >= $2)
+			ORDER BY held_until NULLS FIRST LIMIT 1), '')`, invoiceID, today).Scan(&reason)
 	if err != nil {
 		return "", fmt.Errorf("checking reminder hold of invoice %d: %w", invoiceID, err)
 	}

@@ -21,6 +21,10 @@ func (h *Handler) Routes(e *echo.Echo) {
 	g.GET("/invoices/:id/pdf", h.invoicePDF, h.requireDebtor)
 	g.POST("/invoices/:id/confirm", h.confirmReceipt, h.requireDebtor)
 	g.POST("/invoices/:id/promise", h.promise, h.requireDebtor)
+	g.GET("/invoices/:id/dispute", h.disputeForm, h.requireDebtor)
+	g.POST("/invoices/:id/dispute", h.openDispute, h.requireDebtor)
+	g.POST("/disputes/:id/reply", h.replyDispute, h.requireDebtor)
+	g.GET("/dispute-attachments/:id", h.disputeAttachment, h.requireDebtor)
 	g.GET("/plan", h.planForm, h.requireDebtor)
 	g.POST("/plan", h.proposePlan, h.requireDebtor)
 
