@@ -144,7 +144,7 @@ func PayableInvoices(ctx context.Context, db DB, customerID int64, today Date) (
 	if err != nil {
 		return nil, err
 	}
-	inFlight, err := invoicesInFlight(ctx, db, customerID)
+	inFlight, err := InvoicesInFlight(ctx, db, customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -160,9 +160,10 @@ func PayableInvoices(ctx context.Context, db DB, customerID int64, today Date) (
 	return out, nil
 }
 
-// invoicesInFlight returns the invoices of a customer with an attempt that is
-// processing: an ACH debit initiated but not settled.
-func invoicesInFlight(ctx context.Context, db DB, customerID int64) (map[int64]bool, error) {
+// InvoicesInFlight returns the invoices of a customer with a payment attempt
+// that is processing: an ACH debit initiated but not settled. Pages show these
+// invoices as processing, never as paid.
+func InvoicesInFlight(ctx context.Context, db DB, customerID int64) (map[int64]bool, error) {
 	rows, err := db.Query(ctx, `
 		SELECT DISTINCT l.invoice_id
 		FROM payment_attempts a JOIN payment_attempt_invoices l ON l.attempt_id = a.id
