@@ -421,3 +421,38 @@ func TestDiscountAppliedOnSuccess(t *testing.T) {
 		t.Errorf("discount credit notes = %d, want 1", got)
 	}
 }
+
+func TestFailedACHWithdrawsDiscount(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	f := newFixture(t, pool, "ACHDISC", billing.Terms{NetDays: 30, DiscountRateBP: 200, DiscountDays: 10})
+	f.mustSend(
+		event{"evt_processing", "payment_intent.processing", f.intent("processing", "ach")},
+		event{"evt_failed", "checkout.session.async_payment_failed", f.session("complete", "unpaid")},
+	)
+	if got := f.count(`SELECT count(*) FROM credit_notes`); got != 0 {
+		t.Errorf("credit notes after the failure = %d, want 0", got)
+	}
+	if got := f.open(); got != 248000 {
+		t.Errorf("open balance = %d, want 248000", got)
+	}
+
+	// A new payment earns the discount again only while the window is open.
+	today := billing.Today(f.now, time.UTC)
+	windowEnd := f.invoice.DiscountUntil
+	for _, tt := range []struct {
+		initiated billing.Date
+		want      int64
+	}{{today, 4960}, {windowEnd, 4960}, {windowEnd.AddDays(1), 0}} {
+		retry, _, err := billing.CreatePaymentAttempt(f.ctx, pool, billing.PayRequest{
+			CustomerID: f.attempt.CustomerID, ContactEmail: f.attempt.ContactEmail, IdempotencyKey: billing.NewIdempotencyKey(),
+			Choices: []billing.PayChoice{{InvoiceID: f.invoice.ID}}, Gateway: "stripe", InitiatedOn: tt.initiated,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if retry.Discount.Amount != tt.want {
+			t.Errorf("retry initiated on %s: discount = %d, want %d", tt.initiated, retry.Discount.Amount, tt.want)
+		}
+	}
+}
