@@ -118,7 +118,7 @@ func (h *Handler) aging(c echo.Context) error {
 	return c.Render(http.StatusOK, "backoffice/aging", p)
 }
 
-// agingCSV exports the report. Every text cell goes through csvCell, so a customer
+// agingCSV exports the report. Every text cell goes through billing.SafeCSVCell, so a customer
 // named "=HYPERLINK(...)" opens as text in a spreadsheet, not as a formula.
 func (h *Handler) agingCSV(c echo.Context) error {
 	r, _, err := h.agingQuery(c)
@@ -132,7 +132,7 @@ func (h *Handler) agingCSV(c echo.Context) error {
 		return err
 	}
 	for _, l := range r.Customers {
-		rec := []string{itoa(l.CustomerID), csvCell(l.ExternalID), csvCell(l.Name), r.Currency}
+		rec := []string{itoa(l.CustomerID), billing.SafeCSVCell(l.ExternalID), billing.SafeCSVCell(l.Name), r.Currency}
 		for _, m := range l.Buckets.Values() {
 			rec = append(rec, m.Decimal())
 		}
@@ -147,17 +147,4 @@ func (h *Handler) agingCSV(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="aging-`+r.AsOf.String()+`.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
-}
-
-// csvCell neutralizes spreadsheet formulas: a cell starting with =, +, -, @, tab
-// or carriage return gets a leading apostrophe, the OWASP-recommended escape, so
-// spreadsheet programs show it as text.
-//
-// TODO: use the ledger's formula-safe cell function once it is exported, so every
-// export escapes the same way.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -18,9 +18,16 @@ import (
 // note, or reject with reasons.
 type disputesPage struct {
 	page
-	Disputes       []billing.QueuedDispute
+	Disputes       []queuedDisputeView
 	All            bool
 	CollectorLimit string
+}
+
+// queuedDisputeView is a queued dispute with its conversation and attachments.
+type queuedDisputeView struct {
+	billing.QueuedDispute
+	Replies     []billing.DisputeReply
+	Attachments []billing.DisputeAttachment
 }
 
 const disputesURL = "/backoffice/queues/disputes"
@@ -28,9 +35,22 @@ const disputesURL = "/backoffice/queues/disputes"
 func (h *Handler) disputes(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := disputesPage{page: h.page(c, "Disputes"), All: c.QueryParam("all") == "1"}
-	var err error
-	if p.Disputes, err = billing.ListDisputeQueue(ctx, h.Pool, !p.All, 200); err != nil {
+	queue, err := billing.ListDisputeQueue(ctx, h.Pool, !p.All, 200)
+	if err != nil {
 		return err
+	}
+	for _, d := range queue {
+		v := queuedDisputeView{QueuedDispute: d}
+		all, err := billing.InvoiceDisputes(ctx, h.Pool, d.CustomerID, d.InvoiceID)
+		if err != nil {
+			return err
+		}
+		for _, full := range all {
+			if full.ID == d.ID {
+				v.Replies, v.Attachments = full.Replies, full.Attachments
+			}
+		}
+		p.Disputes = append(p.Disputes, v)
 	}
 	s, err := billing.LoadCollectionSettings(ctx, h.Pool)
 	if err != nil {
@@ -104,16 +124,22 @@ func (h *Handler) replyDispute(c echo.Context) error {
 	if message == "" {
 		return h.flashErrors(c, disputesURL, formErrors{"message": "Write the reply before sending it."})
 	}
+	u := staff(c)
 	err = h.inTx(c, func(tx pgx.Tx) error {
-		if err := h.mailDisputeContacts(ctx, tx, billing.StaffActor(staff(c)), id, "About your dispute", message+"\n\n"+h.OrgName+"\n", "dispute.reply"); err != nil {
-			return err
-		}
 		customerID, _, err := billing.DisputeContacts(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		return billing.RecordStaffAction(ctx, tx, billing.StaffAction{Staff: staff(c), Action: "dispute.replied", CustomerID: customerID,
-			Summary: "Replied to a dispute", Details: map[string]any{"dispute_id": id, "message": message}})
+		// ReplyToDispute stores the reply where the debtor's portal shows it and
+		// records it on the timeline; the e-mail tells the contacts it is there.
+		if _, err := billing.ReplyToDispute(ctx, tx, customerID, id, billing.StaffActor(u), true, message); err != nil {
+			return err
+		}
+		if err := h.mailDisputeContacts(ctx, tx, billing.StaffActor(u), id, "About your dispute", message+"\n\n"+h.OrgName+"\n", "dispute.reply"); err != nil {
+			return err
+		}
+		return billing.RecordStaffAction(ctx, tx, billing.StaffAction{Staff: u, Action: "dispute.replied", CustomerID: customerID,
+			Summary: "Replied to a dispute", Details: map[string]any{"dispute_id": id}, SkipTimeline: true})
 	})
 	if err != nil {
 		return h.flashErrors(c, disputesURL, err)

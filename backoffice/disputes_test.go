@@ -96,3 +96,27 @@ func TestCollectorLimitOnDisputes(t *testing.T) {
 		t.Error("viewer sees the resolve button")
 	}
 }
+
+func TestStaffReplyReachesDebtor(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.signIn(t, "col@example.com", billing.RoleCollector)
+	id, _, _ := openDispute(t, ts)
+	status, _ := post(t, c, ts.URL+"/backoffice/queues/disputes/"+id+"/reply", url.Values{"message": {"We have asked the warehouse for photos."}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("reply: status %d", status)
+	}
+	var visible bool
+	err := ts.pool.QueryRow(context.Background(), `
+		SELECT visible_to_debtor FROM timeline_events WHERE kind = 'dispute.reply' AND details->>'message' LIKE 'We have asked%'`).Scan(&visible)
+	if err != nil {
+		t.Fatalf("reply not on the timeline: %v", err)
+	}
+	if !visible {
+		t.Error("staff reply is hidden from the debtor")
+	}
+	_, body := get(t, c, ts.URL+"/backoffice/queues/disputes")
+	if !strings.Contains(body, "We have asked the warehouse for photos.") {
+		t.Error("reply missing from the queue")
+	}
+}

@@ -61,5 +61,8 @@ func (h *Handler) Routes(e *echo.Echo) {
 	s.POST("/settings/users/:id/activate", h.setUserActive(true), act(billing.ActManageUsers))
 	s.POST("/settings/users/:id/role", h.setUserRole, act(billing.ActManageUsers))
 
+	s.GET("/imports", h.importForm, act(billing.ActImport))
+	s.POST("/imports", h.importUpload, act(billing.ActImport))
+
 	s.GET("/audit", h.audit, act(billing.ActViewAudit))
 }

@@ -16,6 +16,9 @@ type StaffAction struct {
 	InvoiceID  *int64
 	Summary    string
 	Details    map[string]any
+	// SkipTimeline leaves the customer's timeline alone, for actions whose
+	// domain function has already recorded them there.
+	SkipTimeline bool
 }
 
 // StaffActor returns the timeline actor of a staff member, "staff:<email>".
@@ -48,7 +51,7 @@ func RecordStaffAction(ctx context.Context, db DB, a StaffAction) error {
 	if err != nil {
 		return fmt.Errorf("appending staff audit %s: %w", a.Action, err)
 	}
-	if a.CustomerID == 0 {
+	if a.CustomerID == 0 || a.SkipTimeline {
 		return nil
 	}
 	return AppendEvent(ctx, db, Event{
