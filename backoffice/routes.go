@@ -36,6 +36,10 @@ func (h *Handler) Routes(e *echo.Echo) {
 	s.GET("/segments", h.segments)
 	s.POST("/segments/recompute", h.recomputeSegments, act(billing.ActRecomputeScores))
 
+	s.GET("/queues/plans", h.plans)
+	s.POST("/queues/plans/:id/approve", h.decidePlan(true), act(billing.ActApprovePlan))
+	s.POST("/queues/plans/:id/reject", h.decidePlan(false), act(billing.ActApprovePlan))
+
 	s.GET("/queues/disputes", h.disputes)
 	s.POST("/queues/disputes/:id/reply", h.replyDispute, act(billing.ActResolveDispute))
 	s.POST("/queues/disputes/:id/resolve", h.decideDispute(true), act(billing.ActResolveDispute))
