@@ -144,10 +144,13 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 // stripeCheckoutPolicy adds Stripe Checkout to form-action. The pay form POSTs
-// to this origin, which answers with a 303 to checkout.stripe.com, and Chromium
-// applies form-action to every redirect of a form submission, so with 'self'
-// alone the redirect is blocked. Only a server with a Stripe key sends it; the
-// sandbox checkout is on this origin.
+// to this origin, which answers with a 303 to checkout.stripe.com. Chromium
+// applies form-action to the redirects of a form submission: Debian's Chromium
+// 156 stayed on the form page when a POST under form-action 'self' redirected to
+// another loopback origin, and followed it once that origin was listed. Only a
+// server with a Stripe key sends this policy, because the sandbox checkout is on
+// this origin. Redirecting through a GET page was the alternative, at the cost
+// of an extra step for the payer.
 const stripeCheckoutPolicy = contentSecurityPolicy + " https://checkout.stripe.com"
 
 func securityHeaders(https, stripeCheckout bool) echo.MiddlewareFunc {
