@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ledgvero/ledgvero/billing/collect"
+	"github.com/ledgvero/ledgvero/billing/followupjob"
 	"github.com/ledgvero/ledgvero/billing/outbox"
 	"github.com/ledgvero/ledgvero/billing/scoring"
 	"github.com/ledgvero/ledgvero/billing/websession"
@@ -91,6 +92,7 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 	river.AddWorker(workers, &outbox.Worker{
 		Pool: a.pool, Sender: sender, From: a.cfg.MailFrom, Logger: a.logger.With("component", "outbox"), Now: a.now,
 	})
+	river.AddWorker(workers, &followupjob.Worker{Pool: a.pool, Timezone: a.cfg.OrgTimezone, Now: a.now, Logger: a.logger})
 	river.AddWorker(workers, &scoring.SegmentsWorker{Pool: a.pool, Logger: a.logger, Now: a.now, Timezone: a.cfg.OrgTimezone})
 	river.AddWorker(workers, &scoring.SnapshotWorker{Pool: a.pool, Logger: a.logger, Now: a.now, Timezone: a.cfg.OrgTimezone})
 
@@ -117,6 +119,7 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 			river.NewPeriodicJob(scoring.Daily{Hour: 2, Loc: a.cfg.OrgTimezone},
 				func() (river.JobArgs, *river.InsertOpts) { return scoring.SegmentsArgs{}, nil }, nil),
 			collect.PeriodicJob(a.cfg.ReminderHour, a.cfg.OrgTimezone, a.now),
+			followupjob.PeriodicJob(),
 		}, paymentJobs...),
 	})
 	if err != nil {
