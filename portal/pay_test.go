@@ -354,3 +354,42 @@ func TestWebhookEndpointChecksSignature(t *testing.T) {
 		t.Errorf("good signature: status %d, want 200", got)
 	}
 }
+
+func TestPayTemplatesRender(t *testing.T) {
+	t.Parallel()
+	set, err := assets.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := templates.New(set.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := templates.Base{Title: "Pay", Surface: "portal", Sandbox: true, Account: "Northwind"}
+	pages := []struct {
+		name, want string
+		data       any
+	}{
+		{"portal/pay", "nothing-to-pay", payPage{Base: base, Errors: map[string]string{}}},
+		{"portal/pay", "error-reason", payPage{Base: base, AllowPartial: true, Rows: []payRow{{ID: 1, Number: "A-1", Field: "amount_1"}},
+			Errors: map[string]string{"reason": "Say why."}}},
+		{"portal/pay_status", "pay-waiting", payStatusPage{Base: base, Status: "pending"}},
+		{"portal/pay_status", "pay-cancelled", payStatusPage{Base: base, Status: "pending", Cancelled: true}},
+		{"portal/pay_status", "pay-processing", payStatusPage{Base: base, Status: "processing", Method: "bank account (ACH)"}},
+		{"portal/pay_status", "pay-failed", payStatusPage{Base: base, Status: "failed", Failure: "The bank payment failed."}},
+		{"portal/pay_status", "pay-other", payStatusPage{Base: base, Status: "refunded"}},
+		{"portal/receipt", "receipt-status", receiptPage{Base: base, Status: "disputed", Lines: []receiptLine{{Number: "A-1"}}}},
+		{"portal/sandbox_checkout", "sandbox-complete", sandboxPage{Base: base, Complete: true, Errors: map[string]string{}}},
+		{"portal/sandbox_checkout", "sandbox-account-error", sandboxPage{Base: base, Errors: map[string]string{"account_number": "Use a test account."}}},
+	}
+	for _, p := range pages {
+		var b strings.Builder
+		if err := r.Render(&b, p.name, p.data); err != nil {
+			t.Errorf("%s: %v", p.name, err)
+			continue
+		}
+		if !strings.Contains(b.String(), `data-testid="`+p.want+`"`) {
+			t.Errorf("%s: %s missing", p.name, p.want)
+		}
+	}
+}
