@@ -44,7 +44,7 @@ func (er echoRenderer) Render(w io.Writer, name string, data any, _ echo.Context
 	return er.r.Render(w, name, data)
 }
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	pool := dbtest.New(t)
 	set, err := assets.Load()
@@ -107,7 +107,7 @@ func (ts *testServer) client() *http.Client {
 }
 
 // get fetches path and returns the status and body.
-func get(t *testing.T, c *http.Client, base, path string) (int, string) {
+func get(t testing.TB, c *http.Client, base, path string) (int, string) {
 	t.Helper()
 	resp, err := c.Get(base + path)
 	if err != nil {
@@ -119,7 +119,7 @@ func get(t *testing.T, c *http.Client, base, path string) (int, string) {
 }
 
 // post submits a form and returns the response with its body read.
-func post(t *testing.T, c *http.Client, base, path string, form url.Values) (*http.Response, string) {
+func post(t testing.TB, c *http.Client, base, path string, form url.Values) (*http.Response, string) {
 	t.Helper()
 	resp, err := c.PostForm(base+path, form)
 	if err != nil {
@@ -131,7 +131,7 @@ func post(t *testing.T, c *http.Client, base, path string, form url.Values) (*ht
 }
 
 // customer creates a customer with one contact and returns its id.
-func (ts *testServer) customer(t *testing.T, name, email string) int64 {
+func (ts *testServer) customer(t testing.TB, name, email string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	id, err := billing.CreateCustomer(ctx, ts.pool, billing.Customer{Name: name, Currency: "USD", Terms: billing.Terms{NetDays: 30}})
@@ -162,7 +162,7 @@ func (ts *testServer) invoice(t *testing.T, customerID int64, number, amount str
 }
 
 // signIn redeems a fresh support link for email and returns a client with the session.
-func (ts *testServer) signIn(t *testing.T, email string) *http.Client {
+func (ts *testServer) signIn(t testing.TB, email string) *http.Client {
 	t.Helper()
 	token, err := billing.CreateMagicLink(context.Background(), ts.pool, email, billing.LinkSupport, ts.now)
 	if err != nil {
