@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,8 +12,10 @@ import (
 )
 
 // The write steps below run after the checks, in the same transaction. Each
-// compares the staged records with the stored ones, writes only what is new or
-// different and appends one timeline event per written record. The named
+// compares the staged records with the stored ones and writes only what is new or
+// different. Every change reaches the timeline: one event per updated record, and
+// one event per customer listing the records an import created, because a
+// million single events would cost more than the import itself. The named
 // parameters are @actor, @source and @tz (the seller's time zone).
 
 const customersApplySQL = `
@@ -71,7 +74,10 @@ SELECT customer_id, CASE WHEN created THEN 'contact.imported' ELSE 'contact.upda
 FROM import_contact_changes`
 
 // invoicesApplySQL writes invoices and their lines. An invoice counts as changed
-// when a header field or any line differs; its lines are then replaced.
+// when a header field or any line differs; its lines are then replaced. A new
+// invoice is inserted with the balance that the payments aimed at it in the same
+// file will leave (import_planned), so a million new invoices are written once
+// instead of written and then updated.
 const invoicesApplySQL = `
 CREATE TEMP TABLE import_invoices ON COMMIT DROP AS
 SELECT r.invoice_ext AS ext, min(r.row_no) AS row_no, c.id AS customer_id, min(r.invoice_number) AS number,
@@ -94,16 +100,34 @@ WHERE i.id IS NULL
 	OR n.lines_hash IS DISTINCT FROM (
 		SELECT md5(string_agg(concat_ws('|', l.description, l.quantity_milli, l.unit_price_minor, l.amount_minor), '/' ORDER BY l.position))
 		FROM invoice_lines l WHERE l.invoice_id = i.id);
+ANALYZE import_invoice_changes;
+
+CREATE TEMP TABLE import_planned ON COMMIT DROP AS
+WITH pays AS (
+	SELECT DISTINCT ON (payment_ext) payment_invoice_ext AS ext, paid_on, row_no, payment_minor AS amount
+	FROM import_rows WHERE payment_ext IS NOT NULL AND payment_invoice_ext IS NOT NULL
+	ORDER BY payment_ext, row_no
+), running AS (
+	SELECT p.ext, p.paid_on, ch.total, sum(p.amount) OVER (PARTITION BY p.ext ORDER BY p.paid_on, p.row_no) AS paid
+	FROM pays p JOIN import_invoice_changes ch ON ch.ext = p.ext AND ch.created
+)
+SELECT ext, least(max(paid), max(total)) AS paid,
+	CASE WHEN max(total) > 0 THEN min(paid_on) END AS reduced_from,
+	min(paid_on) FILTER (WHERE paid >= total) AS settled_on
+FROM running GROUP BY ext;
 
 WITH inserted AS (
 	INSERT INTO invoices (customer_id, number, external_id, po_number, issue_date, due_date, currency,
-		subtotal_minor, tax_minor, total_minor, open_minor, terms_net_days, discount_rate_bp, discount_until,
-		late_fee_kind, late_fee_flat_minor, late_fee_rate_bp, late_fee_grace_days, source)
+		subtotal_minor, tax_minor, total_minor, open_minor, reduced_from, settled_on, terms_net_days, discount_rate_bp,
+		discount_until, late_fee_kind, late_fee_flat_minor, late_fee_rate_bp, late_fee_grace_days, source)
 	SELECT ch.customer_id, ch.number, ch.ext, ch.po_number, ch.issue_date, ch.due_date, ch.currency,
-		ch.subtotal, ch.tax, ch.total, ch.total, ch.due_date - ch.issue_date, c.discount_rate_bp,
+		ch.subtotal, ch.tax, ch.total, ch.total - coalesce(pl.paid, 0), pl.reduced_from,
+		CASE WHEN ch.total - coalesce(pl.paid, 0) = 0 THEN coalesce(pl.settled_on, ch.issue_date) END,
+		ch.due_date - ch.issue_date, c.discount_rate_bp,
 		CASE WHEN c.discount_rate_bp > 0 AND c.discount_days > 0 THEN ch.issue_date + c.discount_days END,
 		c.late_fee_kind, c.late_fee_flat_minor, c.late_fee_rate_bp, c.late_fee_grace_days, 'import'
 	FROM import_invoice_changes ch JOIN customers c ON c.id = ch.customer_id
+		LEFT JOIN import_planned pl ON pl.ext = ch.ext
 	WHERE ch.created
 	RETURNING id, external_id
 )
@@ -122,20 +146,17 @@ FROM import_rows r JOIN import_invoice_changes ch ON ch.ext = r.invoice_ext
 WHERE r.kind = 'invoice';
 
 INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details, visible_to_debtor)
-SELECT ch.customer_id, ch.invoice_id, CASE WHEN ch.created THEN 'invoice.issued' ELSE 'invoice.updated' END, @actor::text, @source::text,
-	CASE WHEN ch.created
-		THEN format('Invoice %s imported for %s %s, due %s', ch.number, ch.currency, round(ch.total / 10.0 ^ cur.digits, cur.digits), ch.due_date)
-		ELSE format('Invoice %s updated by an import: total %s %s, due %s (was %s %s, due %s)', ch.number, ch.currency,
-			round(ch.total / 10.0 ^ cur.digits, cur.digits), ch.due_date, ch.currency,
-			round(ch.old_total / 10.0 ^ cur.digits, cur.digits), ch.old_due_date)
-	END,
+SELECT ch.customer_id, ch.invoice_id, 'invoice.updated', @actor::text, @source::text,
+	format('Invoice %s updated by an import: total %s %s, due %s (was %s %s, due %s)', ch.number, ch.currency,
+		round(ch.total / 10.0 ^ cur.digits, cur.digits), ch.due_date, ch.currency,
+		round(ch.old_total / 10.0 ^ cur.digits, cur.digits), ch.old_due_date),
 	jsonb_build_object('number', ch.number, 'external_id', ch.ext, 'total', round(ch.total / 10.0 ^ cur.digits, cur.digits)::text,
-		'issue_date', ch.issue_date, 'due_date', ch.due_date)
-		|| CASE WHEN ch.created THEN '{}'::jsonb ELSE jsonb_build_object(
-			'old_total', round(ch.old_total / 10.0 ^ cur.digits, cur.digits)::text,
-			'old_issue_date', ch.old_issue_date, 'old_due_date', ch.old_due_date) END,
+		'issue_date', ch.issue_date, 'due_date', ch.due_date,
+		'old_total', round(ch.old_total / 10.0 ^ cur.digits, cur.digits)::text,
+		'old_issue_date', ch.old_issue_date, 'old_due_date', ch.old_due_date),
 	true
-FROM import_invoice_changes ch JOIN import_currencies cur ON cur.code = ch.currency`
+FROM import_invoice_changes ch JOIN import_currencies cur ON cur.code = ch.currency
+WHERE NOT ch.created`
 
 // paymentsApplySQL writes payments. A new payment is succeeded; a changed one
 // (amount, date, method or reference) is updated and its allocations are made
@@ -166,13 +187,14 @@ WITH inserted AS (
 	RETURNING id, external_id
 )
 UPDATE import_payment_changes ch SET payment_id = inserted.id FROM inserted WHERE ch.ext = inserted.external_id;
+ANALYZE import_payment_changes;
 
 UPDATE payments p SET amount_minor = ch.amount, received_on = ch.paid_on, method = ch.method, reference = ch.reference,
 	status_changed_on = ch.paid_on
 FROM import_payment_changes ch WHERE NOT ch.created AND p.id = ch.payment_id;
 
 CREATE TEMP TABLE import_touched (invoice_id bigint) ON COMMIT DROP;
-INSERT INTO import_touched SELECT invoice_id FROM import_invoice_changes;
+INSERT INTO import_touched SELECT invoice_id FROM import_invoice_changes WHERE NOT created;
 
 WITH removed AS (
 	DELETE FROM allocations a USING import_payment_changes ch WHERE NOT ch.created AND a.payment_id = ch.payment_id
@@ -180,40 +202,41 @@ WITH removed AS (
 )
 INSERT INTO import_touched SELECT invoice_id FROM removed;
 
-`
+INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details, visible_to_debtor)
+SELECT ch.customer_id, i.id, 'payment.updated', @actor::text, @source::text,
+	format('Payment %s updated by an import: %s %s received %s (was %s %s received %s)', ch.ext, ch.currency,
+		round(ch.amount / 10.0 ^ cur.digits, cur.digits), ch.paid_on, ch.currency,
+		round(ch.old_amount / 10.0 ^ cur.digits, cur.digits), ch.old_paid_on),
+	jsonb_build_object('payment_id', ch.payment_id, 'external_id', ch.ext,
+		'amount', round(ch.amount / 10.0 ^ cur.digits, cur.digits)::text, 'received_on', ch.paid_on,
+		'old_amount', round(ch.old_amount / 10.0 ^ cur.digits, cur.digits)::text, 'old_received_on', ch.old_paid_on,
+		'invoice', i.number),
+	true
+FROM import_payment_changes ch JOIN import_currencies cur ON cur.code = ch.currency
+LEFT JOIN invoices i ON i.external_id = ch.invoice_ext
+WHERE NOT ch.created`
 
 // allocationsApplySQL allocates payments aimed at one invoice. They take, oldest
 // first, at most what the invoice has open; the rest of each payment stays as
-// customer credit. open_minor is current because the invoices touched so far were
-// refreshed just before.
+// customer credit. A new invoice has its whole total available (its stored
+// balance already counts these allocations); an existing one has its open
+// balance, which is current because it was refreshed just before.
 const allocationsApplySQL = `
 WITH aimed AS (
-	SELECT ch.payment_id, ch.amount, ch.paid_on, i.id AS invoice_id, i.open_minor AS available,
+	SELECT ch.payment_id, ch.amount, ch.paid_on, i.id AS invoice_id,
+		CASE WHEN coalesce(ic.created, false) THEN i.total_minor ELSE i.open_minor END AS available,
+		coalesce(ic.created, false) AS new_invoice,
 		sum(ch.amount) OVER (PARTITION BY i.id ORDER BY ch.paid_on, ch.row_no) AS running
 	FROM import_payment_changes ch JOIN invoices i ON i.external_id = ch.invoice_ext
+		LEFT JOIN import_invoice_changes ic ON ic.ext = ch.invoice_ext
 ), shares AS (
-	SELECT payment_id, invoice_id, paid_on, least(amount, greatest(available - (running - amount), 0)) AS share
+	SELECT payment_id, invoice_id, paid_on, new_invoice, least(amount, greatest(available - (running - amount), 0)) AS share
 	FROM aimed
 ), inserted AS (
 	INSERT INTO allocations (invoice_id, payment_id, amount_minor, applied_on)
 	SELECT invoice_id, payment_id, share, paid_on FROM shares WHERE share > 0
-	RETURNING invoice_id
 )
-INSERT INTO import_touched SELECT invoice_id FROM inserted;
-
-INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details, visible_to_debtor)
-SELECT ch.customer_id, i.id, CASE WHEN ch.created THEN 'payment.succeeded' ELSE 'payment.updated' END, @actor::text, @source::text,
-	CASE WHEN ch.created
-		THEN format('Payment of %s %s received %s imported', ch.currency, round(ch.amount / 10.0 ^ cur.digits, cur.digits), ch.paid_on)
-		ELSE format('Payment %s updated by an import: %s %s received %s (was %s %s received %s)', ch.ext, ch.currency,
-			round(ch.amount / 10.0 ^ cur.digits, cur.digits), ch.paid_on, ch.currency,
-			round(ch.old_amount / 10.0 ^ cur.digits, cur.digits), ch.old_paid_on)
-	END,
-	jsonb_build_object('payment_id', ch.payment_id, 'external_id', ch.ext, 'amount', round(ch.amount / 10.0 ^ cur.digits, cur.digits)::text,
-		'received_on', ch.paid_on, 'invoice', i.number),
-	true
-FROM import_payment_changes ch JOIN import_currencies cur ON cur.code = ch.currency
-LEFT JOIN invoices i ON i.external_id = ch.invoice_ext`
+INSERT INTO import_touched SELECT invoice_id FROM shares WHERE share > 0 AND NOT new_invoice`
 
 // disputesApplySQL records imported Disputed=Yes rows as resolved disputes, opened
 // at the start of the issue date and resolved at the start of the settled date
@@ -230,11 +253,41 @@ WITH inserted AS (
 	ON CONFLICT (external_id) DO NOTHING
 	RETURNING id, customer_id, invoice_id
 )
-SELECT * FROM inserted;
+SELECT * FROM inserted`
 
-INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details)
-SELECT customer_id, invoice_id, 'dispute.imported', @actor::text, @source::text, 'Resolved dispute imported', jsonb_build_object('dispute_id', id)
-FROM import_dispute_changes`
+// createdEventsSQL appends one event per customer that lists the invoices,
+// payments and disputes this import created for it.
+const createdEventsSQL = `
+WITH inv AS (
+	SELECT ch.customer_id, count(*) AS n, sum(ch.total) AS total, min(ch.currency) AS currency,
+		jsonb_agg(jsonb_build_array(ch.number, ch.total, ch.issue_date, ch.due_date) ORDER BY ch.issue_date, ch.number) AS list
+	FROM import_invoice_changes ch WHERE ch.created GROUP BY ch.customer_id
+), pay AS (
+	SELECT customer_id, count(*) AS n, sum(amount) AS total,
+		jsonb_agg(jsonb_build_array(ext, amount, paid_on, invoice_ext) ORDER BY paid_on, ext) AS list
+	FROM import_payment_changes WHERE created GROUP BY customer_id
+), dis AS (
+	SELECT d.customer_id, count(*) AS n, jsonb_agg(i.number ORDER BY i.number) AS list
+	FROM import_dispute_changes d JOIN invoices i ON i.id = d.invoice_id GROUP BY d.customer_id
+), per AS (
+	SELECT coalesce(inv.customer_id, pay.customer_id, dis.customer_id) AS customer_id, inv.n AS invoices, inv.total AS invoiced,
+		pay.n AS payments, pay.total AS paid, dis.n AS disputes, inv.list AS invoice_list, pay.list AS payment_list,
+		dis.list AS dispute_list
+	FROM inv FULL JOIN pay ON pay.customer_id = inv.customer_id
+		FULL JOIN dis ON dis.customer_id = coalesce(inv.customer_id, pay.customer_id)
+)
+INSERT INTO timeline_events (customer_id, kind, actor, source, summary, details, visible_to_debtor)
+SELECT per.customer_id, 'import.created', @actor::text, @source::text,
+	format('Import created %s invoices totalling %s %s, %s payments totalling %s %s and %s resolved disputes',
+		coalesce(per.invoices, 0), c.currency, round(coalesce(per.invoiced, 0) / 10.0 ^ cur.digits, cur.digits),
+		coalesce(per.payments, 0), c.currency, round(coalesce(per.paid, 0) / 10.0 ^ cur.digits, cur.digits),
+		coalesce(per.disputes, 0)),
+	jsonb_build_object('currency', c.currency,
+		'invoices', coalesce(per.invoice_list, '[]'), 'invoice_columns', jsonb_build_array('number', 'total_minor', 'issue_date', 'due_date'),
+		'payments', coalesce(per.payment_list, '[]'), 'payment_columns', jsonb_build_array('external_id', 'amount_minor', 'received_on', 'invoice_external_id'),
+		'disputed_invoices', coalesce(per.dispute_list, '[]')),
+	true
+FROM per JOIN customers c ON c.id = per.customer_id JOIN import_currencies cur ON cur.code = c.currency`
 
 // apply writes the checked rows and fills in the report's counts.
 func (r *run) apply(ctx context.Context) error {
@@ -252,14 +305,13 @@ func (r *run) apply(ctx context.Context) error {
 		{"balances", ""},
 		{"allocations", allocationsApplySQL},
 		{"disputes", disputesApplySQL},
+		{"timeline", createdEventsSQL},
 	}
 	for _, s := range steps {
 		if s.name == "balances" {
 			// Invoices that existed before and changed, or lost allocations, get
 			// their open balance refreshed before new allocations read it.
-			err := billing.RefreshBalancesOf(ctx, r.tx, `
-				SELECT invoice_id FROM import_touched
-				EXCEPT SELECT invoice_id FROM import_invoice_changes WHERE created`)
+			err := billing.RefreshBalancesOf(ctx, r.tx, `SELECT DISTINCT invoice_id FROM import_touched`)
 			if err != nil {
 				return err
 			}
@@ -269,9 +321,11 @@ func (r *run) apply(ctx context.Context) error {
 			return fmt.Errorf("importing %s: %w", s.name, err)
 		}
 	}
+	t0 := time.Now()
 	if err := billing.RefreshBalancesOf(ctx, r.tx, `SELECT DISTINCT invoice_id FROM import_touched`); err != nil {
 		return err
 	}
+	r.trace("refresh balances", t0)
 	if err := r.allocateUnaimed(ctx); err != nil {
 		return err
 	}
@@ -283,12 +337,14 @@ func (r *run) apply(ctx context.Context) error {
 // named arguments it uses.
 func execScript(ctx context.Context, r *run, script string, args pgx.NamedArgs) error {
 	for _, stmt := range splitStatements(script) {
+		traceStart := time.Now()
 		var err error
 		if strings.Contains(stmt, "@") {
 			_, err = r.tx.Exec(ctx, stmt, args)
 		} else {
 			_, err = r.tx.Exec(ctx, stmt)
 		}
+		r.trace(stmt, traceStart)
 		if err != nil {
 			return err
 		}

@@ -81,3 +81,5 @@ func (p *ibmPreset) invoiceKey(rec []string) string {
 	}
 	return ""
 }
+
+func (p *ibmPreset) numberMayDiffer() bool { return false }

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -54,6 +55,7 @@ type Options struct {
 	Source          string         // timeline source, "cli" or "backoffice"; defaults to "import"
 	MaxProblems     int            // problems kept in the report (all are counted); defaults to 1000
 	Progress        func(bytes int64)
+	Logger          *slog.Logger // receives the duration of each step at debug level; may be nil
 }
 
 // Problem is one reason a row was rejected.
@@ -111,9 +113,16 @@ func Import(ctx context.Context, pool *pgxpool.Pool, r io.Reader, presetName str
 
 	err = billing.InTx(ctx, pool, func(tx pgx.Tx) error {
 		run.tx = tx
+		// Sorts and hashes over a whole file run in the database; more memory per
+		// operation keeps them off disk. It lasts until the transaction ends.
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '128MB'`); err != nil {
+			return fmt.Errorf("configuring import transaction: %w", err)
+		}
+		t0 := time.Now()
 		if err := run.stage(ctx, r); err != nil {
 			return err
 		}
+		run.trace("stage", t0)
 		if err := run.checkAcrossRows(ctx); err != nil {
 			return err
 		}
@@ -174,6 +183,18 @@ type run struct {
 	tx      pgx.Tx
 	header  []string
 	rejects *csv.Writer // nil unless SkipInvalid and Rejects are set
+}
+
+// trace logs how long a step took, for tuning large imports.
+func (r *run) trace(step string, start time.Time) {
+	if r.opts.Logger == nil {
+		return
+	}
+	step = strings.Join(strings.Fields(step), " ")
+	if len(step) > 80 {
+		step = step[:80]
+	}
+	r.opts.Logger.Debug("import step", "step", step, "duration", time.Since(start).Round(time.Millisecond))
 }
 
 // addProblem records a problem; the report keeps the first MaxProblems of them.

@@ -213,3 +213,5 @@ func (p *ledgveroPreset) invoiceKey(rec []string) string {
 	}
 	return ""
 }
+
+func (p *ledgveroPreset) numberMayDiffer() bool { return true }

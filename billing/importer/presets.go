@@ -24,6 +24,9 @@ type preset interface {
 	// invoiceKey returns the invoice external id a record would have, or "" when
 	// the record is no invoice or the id cannot be read.
 	invoiceKey(rec []string) string
+	// numberMayDiffer reports whether an invoice's number can differ from the key
+	// its external id is built from, so one number could name two invoices.
+	numberMayDiffer() bool
 }
 
 // columnNames are the header names a preset uses for the keys of staged rows.

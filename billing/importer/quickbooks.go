@@ -119,3 +119,5 @@ func (p *quickbooksPreset) invoiceKey(rec []string) string {
 	}
 	return ""
 }
+
+func (p *quickbooksPreset) numberMayDiffer() bool { return false }

@@ -92,3 +92,5 @@ func (p *xeroPreset) invoiceKey(rec []string) string {
 	}
 	return ""
 }
+
+func (p *xeroPreset) numberMayDiffer() bool { return false }

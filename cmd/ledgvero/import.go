@@ -46,7 +46,7 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 
 	opts := importer.Options{
 		FileName: path, DryRun: *dryRun, SkipInvalid: *skipInvalid, Location: a.cfg.OrgTimezone,
-		Today: a.today(), DefaultCurrency: a.cfg.OrgCurrency, Actor: billing.SystemActor("cli-import"), Source: "cli",
+		Today: a.today(), DefaultCurrency: a.cfg.OrgCurrency, Actor: billing.SystemActor("cli-import"), Source: "cli", Logger: a.logger,
 	}
 	if *rejectsPath != "" {
 		rf, err := os.Create(*rejectsPath)
