@@ -255,3 +255,25 @@ func TestCanAdvance(t *testing.T) {
 		}
 	}
 }
+
+func TestAttemptStatusTriggerRejectsBackwards(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	issued := billing.NewDate(2026, 3, 1)
+	cust := newPayCustomer(t, pool, "P7", billing.Terms{NetDays: 30})
+	inv := issueTestInvoice(t, pool, cust, "P7-1", issued, 1000, "USD")
+	a, _, err := createAttempt(t, pool, billing.PayRequest{
+		CustomerID: cust, ContactEmail: "ap@p7.example", IdempotencyKey: billing.NewIdempotencyKey(),
+		Choices: []billing.PayChoice{{InvoiceID: inv.ID}}, Gateway: "sandbox", InitiatedOn: issued,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE payment_attempts SET status = 'succeeded' WHERE id = $1`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE payment_attempts SET status = 'processing' WHERE id = $1`, a.ID); err == nil {
+		t.Error("moving a succeeded attempt back to processing was allowed")
+	}
+}
