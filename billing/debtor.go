@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// InvoiceState is what a debtor has done about an invoice, for its status on the
-// statement and for the reminder cadence.
+// InvoiceState is the set of debtor commitments and payments in flight on an
+// invoice, which decide its status on the statement and its reminders.
 type InvoiceState struct {
 	Disputed   bool   // an open dispute
 	PlanStatus string // "pending" or "approved" when the invoice is in such a plan
@@ -58,7 +58,7 @@ func InvoiceStates(ctx context.Context, db DB, customerID int64) (map[int64]Invo
 	return out, rows.Err()
 }
 
-// DebtorStatus returns the single status a debtor sees for an invoice, the most
+// DebtorStatus returns the single status shown to the debtor for an invoice, the most
 // specific first: paid, disputed, in a plan, promised, processing, partially
 // paid, open.
 func DebtorStatus(l StatementLine, st InvoiceState) string {
@@ -115,8 +115,8 @@ func PaidInvoices(ctx context.Context, db DB, customerID int64, limit, offset in
 
 // ReminderHold returns why reminders for an invoice are paused on today, or ""
 // when nothing pauses them: an open dispute, an approved plan, or an open promise
-// until its date plus the grace days. The view invoice_reminder_holds gives the
-// same answer for many invoices in one query.
+// until its date plus the grace days. The view invoice_reminder_holds returns the
+// same reasons for many invoices in one query.
 func ReminderHold(ctx context.Context, db DB, invoiceID int64, today Date) (string, error) {
 	var reason string
 	err := db.QueryRow(ctx, `

@@ -96,7 +96,7 @@ type NewDispute struct {
 }
 
 // OpenDispute validates and stores a dispute with its attachments and records it
-// on the timeline, where the debtor sees it too. An open dispute pauses reminders
+// on the timeline, visible to the debtor. An open dispute pauses reminders
 // for its invoice. Invalid input returns FieldErrors keyed "line", "reason",
 // "message" and "attachments" and writes nothing; another customer's invoice
 // wraps ErrNotFound. Run it inside a transaction.
@@ -312,7 +312,7 @@ func DisputeAttachmentContent(ctx context.Context, db DB, customerID, attachment
 }
 
 // ReplyToDispute adds a message to a dispute of the customer, records it on the
-// timeline, where the debtor sees it, and returns the dispute's invoice id. Staff
+// timeline, visible to the debtor, and returns the dispute's invoice id. Staff
 // replies set fromStaff. Another customer's dispute wraps ErrNotFound. Run it
 // inside a transaction.
 func ReplyToDispute(ctx context.Context, db DB, customerID, disputeID int64, author Actor, fromStaff bool, message string) (int64, error) {

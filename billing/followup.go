@@ -18,9 +18,9 @@ type FollowUpResult struct {
 // of today, and records each change on the timeline ("promise.kept",
 // "promise.broken", "plan.defaulted", "plan.completed"), which the risk score reads:
 //
-//   - An open promise whose date plus the grace days has passed is kept when
-//     payments and credits applied to its invoice since the promise was made
-//     reach its amount, or the invoice is settled; otherwise it is broken.
+//   - An open promise whose date plus the grace days has passed is kept when the
+//     payments and credits applied to its invoice since it was made reach its
+//     amount, or when the invoice is settled. Otherwise it is broken.
 //   - An approved plan is completed when all its invoices are settled. It
 //     defaults when the amount paid on its invoices since it was proposed falls
 //     short of the installments due more than the grace days ago; its invoices
@@ -218,7 +218,7 @@ func PendingPlans(ctx context.Context, db DB) ([]PendingPlan, error) {
 }
 
 // DecidePlan approves or rejects a pending plan as staff and records the decision
-// on the timeline, where the debtor sees it with the note. A plan that is not
+// on the timeline, visible to the debtor with the note. A plan that is not
 // pending wraps ErrConflict; a missing one wraps ErrNotFound. Run it inside a
 // transaction, and queue any e-mail to the debtor in the same one.
 func DecidePlan(ctx context.Context, db DB, planID int64, approve bool, note string, actor Actor) (Plan, error) {

@@ -34,7 +34,7 @@ func FrequencyLabel(f string) string {
 	return f
 }
 
-// ScheduleInput is what a debtor chooses for a plan.
+// ScheduleInput is the input of PlanSchedule: the amounts and dates a debtor chooses.
 type ScheduleInput struct {
 	Total       Money // sum of the open balances of the chosen invoices
 	DownPayment Money // optional: paid today, before the installments
@@ -177,8 +177,8 @@ func PreviewPlan(ctx context.Context, db DB, p PlanProposal, today Date) (PlanPr
 		pv.Total = pv.Total.Add(l.Open)
 	}
 	if len(chosen) > 0 {
-		// An id that is not this customer's open invoice: the same answer for
-		// a foreign, a settled and a missing one.
+		// An id that is not this customer's open invoice gets the same message
+		// whether it is another customer's, settled or missing.
 		errs["invoices"] = "One of the chosen invoices is not open on your account: reload the page and choose again."
 	} else if len(pv.Invoices) == 0 && errs["invoices"] == "" {
 		errs["invoices"] = "Choose at least one invoice."

@@ -62,7 +62,7 @@ func ValidatePromiseAmount(amount, open Money) string {
 }
 
 // CreatePromise validates and stores a promise, supersedes any open promise on
-// the same invoice and records it on the timeline, where the debtor sees it too.
+// the same invoice and records it on the timeline, visible to the debtor.
 // Invalid input returns FieldErrors keyed "date" and "amount" and writes nothing.
 // Run it inside a transaction.
 func CreatePromise(ctx context.Context, db DB, in NewPromise, today Date) (Promise, error) {

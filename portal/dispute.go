@@ -17,6 +17,11 @@ import (
 )
 
 // maxDisputeBody bounds a dispute upload: five files of 10 MB plus the form.
+//
+// NOTE: behind the CSRF middleware, which reads the token with FormValue, the
+// multipart body is parsed before this handler runs, so this cap only applies
+// where that middleware is absent. Per-file sizes and counts are still checked;
+// a global body limit in http.go would bound the whole request.
 const maxDisputeBody = billing.MaxDisputeAttachments*billing.MaxDisputeAttachmentLen + 1<<20
 
 // disputePage opens a dispute on an invoice and shows the invoice's disputes.
