@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ledgvero/ledgvero/billing"
 )
 
 func TestLoginSendsLinkByMail(t *testing.T) {
@@ -236,4 +238,42 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+func TestContactOfSeveralCustomersPicksAccount(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.customer(t, "Alpha Corp", "shared@ap.example")
+	second := ts.customer(t, "Beta Corp", "other@ap.example")
+	if _, err := billing.AddContact(context.Background(), ts.pool, billing.Contact{CustomerID: second, Email: "shared@ap.example"}); err != nil {
+		t.Fatal(err)
+	}
+	stranger := ts.customer(t, "Gamma Corp", "gamma@ap.example")
+
+	token, err := billing.CreateMagicLink(context.Background(), ts.pool, "shared@ap.example", billing.LinkSupport, ts.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ts.client()
+	resp, _ := post(t, c, ts.URL, "/portal/link", url.Values{"token": {token}})
+	if resp.Header.Get("Location") != "/portal/accounts" {
+		t.Fatalf("redeem: location %q, want the account chooser", resp.Header.Get("Location"))
+	}
+	_, body := get(t, c, ts.URL, "/portal/accounts")
+	if !strings.Contains(body, "Alpha Corp") || !strings.Contains(body, "Beta Corp") || strings.Contains(body, "Gamma Corp") {
+		t.Error("chooser must list exactly the contact's two accounts")
+	}
+
+	resp, _ = post(t, c, ts.URL, "/portal/accounts", url.Values{"customer_id": {itoa(stranger)}})
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("choosing another customer's account: status %d, want 404", resp.StatusCode)
+	}
+	resp, _ = post(t, c, ts.URL, "/portal/accounts", url.Values{"customer_id": {itoa(second)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("choosing an account: status %d", resp.StatusCode)
+	}
+	_, body = get(t, c, ts.URL, "/portal/")
+	if !strings.Contains(body, "Statement for Beta Corp") || !strings.Contains(body, `data-testid="current-account"`) {
+		t.Error("statement does not show the chosen account")
+	}
 }
