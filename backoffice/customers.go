@@ -92,6 +92,10 @@ type customerPage struct {
 	Contacts  []billing.Contact
 	Invoices  []billing.CustomerInvoice
 	Payments  []billing.CustomerPayment
+	Plans     []billing.Plan
+	Promises  []billing.CustomerPromiseRow
+	Disputes  []billing.CustomerDisputeRow
+	OpenInvs  []billing.CustomerInvoice // invoices with an open balance, for the promise and write-off forms
 	Tasks     []billing.Task
 	Timeline  []billing.Event
 	Staff     []billing.StaffListItem
@@ -149,7 +153,21 @@ func (h *Handler) customer(c echo.Context) error {
 	if p.Invoices, err = billing.CustomerInvoices(ctx, h.Pool, id, 100); err != nil {
 		return err
 	}
+	for _, inv := range p.Invoices {
+		if inv.Open.Amount > 0 && !inv.Voided {
+			p.OpenInvs = append(p.OpenInvs, inv)
+		}
+	}
 	if p.Payments, err = billing.CustomerPayments(ctx, h.Pool, id, 50); err != nil {
+		return err
+	}
+	if p.Plans, err = billing.CustomerPlans(ctx, h.Pool, id); err != nil {
+		return err
+	}
+	if p.Promises, err = billing.CustomerPromises(ctx, h.Pool, id, 50); err != nil {
+		return err
+	}
+	if p.Disputes, err = billing.CustomerDisputes(ctx, h.Pool, id, 50); err != nil {
 		return err
 	}
 	if p.Tasks, err = billing.ListTasks(ctx, h.Pool, billing.TaskFilter{CustomerID: id, OpenOnly: true}); err != nil {
@@ -215,6 +233,9 @@ func (h *Handler) logPromise(c echo.Context) error {
 	errs := formErrors{}
 	p := billing.StaffPromise{CustomerID: id, Amount: parseMoney(c, "amount", cust.Currency, errs),
 		Date: parseDate(c, "promise_date", errs), Notes: c.FormValue("notes")}
+	if p.InvoiceID, err = pathIDValue(c.FormValue("invoice_id")); err != nil {
+		errs["invoice"] = "Pick the invoice the promise is for."
+	}
 	if len(errs) > 0 {
 		return h.flashErrors(c, customerURL(id), errs)
 	}
@@ -299,4 +320,52 @@ func (h *Handler) recomputeCustomer(c echo.Context) error {
 // inTx runs fn in one transaction on the request's context.
 func (h *Handler) inTx(c echo.Context, fn func(tx pgx.Tx) error) error {
 	return billing.InTx(c.Request().Context(), h.Pool, fn)
+}
+
+// writeOff closes part or all of an invoice's open balance as uncollectable
+// (admins only) through billing.WriteOff.
+func (h *Handler) writeOff(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	cust, err := billing.CustomerByID(ctx, h.Pool, id)
+	if err != nil {
+		return err
+	}
+	errs := formErrors{}
+	invoiceID, err := pathIDValue(c.FormValue("invoice_id"))
+	if err != nil {
+		errs["invoice"] = "Pick the invoice to write off."
+	}
+	amount := parseMoney(c, "amount", cust.Currency, errs)
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	if reason == "" {
+		errs["reason"] = "Give the reason for the write-off."
+	}
+	if len(errs) > 0 {
+		return h.flashErrors(c, customerURL(id), errs)
+	}
+	u := staff(c)
+	err = h.inTx(c, func(tx pgx.Tx) error {
+		var owner, open int64
+		err := tx.QueryRow(ctx, `SELECT customer_id, open_minor FROM invoices WHERE id = $1 AND voided_at IS NULL`, invoiceID).Scan(&owner, &open)
+		if err != nil || owner != id {
+			return billing.ErrNotFound
+		}
+		if amount.Amount < 0 || amount.Amount > open || open == 0 {
+			return formErrors{"amount": "Enter at most the open balance of " + billing.Money{Amount: open, Currency: cust.Currency}.String() + ", or leave it empty for all of it."}
+		}
+		if err := billing.WriteOff(ctx, tx, invoiceID, amount, h.today(), reason, billing.StaffActor(u), "backoffice"); err != nil {
+			return err
+		}
+		return billing.RecordStaffAction(ctx, tx, billing.StaffAction{Staff: u, Action: "invoice.written_off", CustomerID: id,
+			InvoiceID: &invoiceID, SkipTimeline: true, Summary: "Wrote off " + amount.String() + ": " + reason,
+			Details: map[string]any{"amount": amount.Decimal(), "reason": reason}})
+	})
+	if err != nil {
+		return h.flashErrors(c, customerURL(id), err)
+	}
+	return h.redirectWith(c, customerURL(id), "Written off.")
 }

@@ -169,3 +169,53 @@ func TestAdminInvitesCollector(t *testing.T) {
 	}
 	_ = body
 }
+
+func TestStaffPromiseAndWriteOff(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	var customerID, invoiceID, open int64
+	if err := ts.pool.QueryRow(ctx, `SELECT customer_id, id, open_minor FROM invoices ORDER BY due_date, id LIMIT 1`).Scan(&customerID, &invoiceID, &open); err != nil {
+		t.Fatal(err)
+	}
+	base := ts.URL + "/backoffice/customers/" + itoa(customerID)
+	collector := ts.signIn(t, "col@example.com", billing.RoleCollector)
+	status, _ := post(t, collector, base+"/promises", url.Values{"invoice_id": {itoa(invoiceID)}, "amount": {"50.00"}, "promise_date": {"2026-03-09"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("promise: status %d", status)
+	}
+	var promises int
+	if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM promises WHERE invoice_id = $1 AND status = 'open' AND source = 'backoffice'`, invoiceID).Scan(&promises); err != nil || promises != 1 {
+		t.Errorf("open promises %d (%v), want 1", promises, err)
+	}
+	_, body := get(t, collector, base)
+	if !strings.Contains(body, `data-testid="customer-promises"`) || !strings.Contains(body, "staff:col@example.com via backoffice") {
+		t.Error("promise missing from the customer page")
+	}
+	if strings.Contains(body, `data-testid="write-off"`) {
+		t.Error("collector sees the write-off button")
+	}
+	if status, _ := post(t, collector, base+"/write-offs", url.Values{"invoice_id": {itoa(invoiceID)}, "reason": {"x"}}); status != http.StatusForbidden {
+		t.Errorf("collector write-off: status %d, want 403", status)
+	}
+
+	admin := ts.signIn(t, "admin@example.com", billing.RoleAdmin)
+	status, _ = post(t, admin, base+"/write-offs", url.Values{"invoice_id": {itoa(invoiceID)}, "amount": {"25.00"}, "reason": {"Goodwill"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("write-off: status %d", status)
+	}
+	var after int64
+	if err := ts.pool.QueryRow(ctx, `SELECT open_minor FROM invoices WHERE id = $1`, invoiceID).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != open-2500 {
+		t.Errorf("open after write-off %d, want %d", after, open-2500)
+	}
+	status, _ = post(t, admin, base+"/write-offs", url.Values{"invoice_id": {itoa(invoiceID)}, "amount": {"99999999.00"}, "reason": {"Too much"}})
+	if status != http.StatusSeeOther {
+		t.Errorf("write-off above the balance: status %d, want a redirect with an error", status)
+	}
+	if err := ts.pool.QueryRow(ctx, `SELECT open_minor FROM invoices WHERE id = $1`, invoiceID).Scan(&after); err != nil || after != open-2500 {
+		t.Errorf("a rejected write-off changed the balance to %d", after)
+	}
+}

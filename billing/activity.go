@@ -38,35 +38,32 @@ func LogNote(ctx context.Context, db DB, u StaffUser, customerID int64, text str
 	})
 }
 
-// StaffPromise is a promise to pay that a debtor gave staff, by phone for example.
+// StaffPromise is a promise to pay one invoice that a debtor gave staff, by phone
+// for example.
 type StaffPromise struct {
 	CustomerID int64
-	InvoiceID  *int64
+	InvoiceID  int64
 	Amount     Money
 	Date       Date
 	Notes      string
 }
 
-// LogPromise records a promise to pay that a debtor gave staff on the timeline.
-//
-// TODO: promises recorded here only reach the timeline; once the promise store
-// (billing/promises.go) lands, call it so the promise also pauses reminders.
+// LogPromise stores a promise to pay that a debtor gave staff through CreatePromise,
+// so it pauses reminders like one made in the portal, and adds it to the audit
+// log. Invalid input returns FieldErrors keyed "date" and "amount".
 func LogPromise(ctx context.Context, db DB, u StaffUser, p StaffPromise, today Date) error {
-	errs := FieldErrors{}
-	if p.Amount.Amount <= 0 {
-		errs["amount"] = "Enter the promised amount, such as 1250.00."
+	if p.InvoiceID == 0 {
+		return FieldErrors{"invoice": "Pick the invoice the promise is for."}
 	}
-	if p.Date.IsZero() || p.Date.Before(today) {
-		errs["promise_date"] = "Enter a promise date of today or later."
-	}
-	if len(errs) > 0 {
-		return errs
+	promise, err := CreatePromise(ctx, db, NewPromise{CustomerID: p.CustomerID, InvoiceID: p.InvoiceID, Date: p.Date,
+		Amount: p.Amount, Actor: StaffActor(u), Source: "backoffice"}, today)
+	if err != nil {
+		return err
 	}
 	return RecordStaffAction(ctx, db, StaffAction{
-		Staff: u, Action: "promise.recorded", CustomerID: p.CustomerID, InvoiceID: p.InvoiceID,
-		Summary: fmt.Sprintf("Promise to pay %s by %s", p.Amount, p.Date.Format()),
-		Details: map[string]any{"amount_minor": p.Amount.Amount, "currency": p.Amount.Currency,
-			"date": p.Date.String(), "notes": strings.TrimSpace(p.Notes)},
+		Staff: u, Action: "promise.created", CustomerID: p.CustomerID, InvoiceID: &p.InvoiceID, SkipTimeline: true,
+		Summary: fmt.Sprintf("Recorded a promise to pay %s by %s", p.Amount, p.Date.Format()),
+		Details: map[string]any{"promise_id": promise.ID, "notes": strings.TrimSpace(p.Notes)},
 	})
 }
 

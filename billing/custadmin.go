@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CustomerFilter narrows the back-office customer list. Zero fields do not filter.
@@ -387,4 +388,68 @@ func SaveContact(ctx context.Context, db DB, u StaffUser, ct Contact) error {
 	}
 	return RecordStaffAction(ctx, db, StaffAction{Staff: u, Action: "contact.updated", CustomerID: ct.CustomerID,
 		Summary: "Updated contact " + ct.Email, Details: map[string]any{"contact_id": ct.ID, "email": ct.Email, "reminders": ct.ReceivesReminders}})
+}
+
+// CustomerPromiseRow is one promise to pay on the customer page.
+type CustomerPromiseRow struct {
+	ID            int64
+	InvoiceNumber string
+	Amount        Money
+	Date          Date
+	Status        string
+	Source        string
+	Actor         string
+}
+
+// CustomerPromises returns a customer's newest limit promises to pay.
+func CustomerPromises(ctx context.Context, db DB, customerID int64, limit int) ([]CustomerPromiseRow, error) {
+	rows, err := db.Query(ctx, `
+		SELECT p.id, i.number, p.currency, p.amount_minor, p.promised_on, p.status, p.source, p.actor
+		FROM promises p JOIN invoices i ON i.id = p.invoice_id
+		WHERE p.customer_id = $1 ORDER BY p.created_at DESC, p.id DESC LIMIT $2`, customerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("querying promises: %w", err)
+	}
+	defer rows.Close()
+
+	var out []CustomerPromiseRow
+	for rows.Next() {
+		var p CustomerPromiseRow
+		if err := rows.Scan(&p.ID, &p.InvoiceNumber, &p.Amount.Currency, &p.Amount.Amount, &p.Date, &p.Status, &p.Source, &p.Actor); err != nil {
+			return nil, fmt.Errorf("scanning promise: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// CustomerDisputeRow is one dispute on the customer page.
+type CustomerDisputeRow struct {
+	ID            int64
+	InvoiceNumber string
+	Reason        string
+	Status        string
+	OpenedAt      time.Time
+}
+
+// CustomerDisputes returns a customer's newest limit disputes.
+func CustomerDisputes(ctx context.Context, db DB, customerID int64, limit int) ([]CustomerDisputeRow, error) {
+	rows, err := db.Query(ctx, `
+		SELECT d.id, i.number, d.reason, d.status, d.opened_at
+		FROM disputes d JOIN invoices i ON i.id = d.invoice_id
+		WHERE d.customer_id = $1 ORDER BY d.opened_at DESC, d.id DESC LIMIT $2`, customerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("querying disputes: %w", err)
+	}
+	defer rows.Close()
+
+	var out []CustomerDisputeRow
+	for rows.Next() {
+		var d CustomerDisputeRow
+		if err := rows.Scan(&d.ID, &d.InvoiceNumber, &d.Reason, &d.Status, &d.OpenedAt); err != nil {
+			return nil, fmt.Errorf("scanning dispute: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }

@@ -17,8 +17,8 @@ type RiskInputs struct {
 	RecentDaysLatePaid *int   // the same over the last 90 days; nil without settled invoices there
 	OlderDaysLatePaid  *int   // the same over the 275 days before that
 	Disputes           int    // disputes opened in the last year
-	BrokenPromises     int    // "promise.broken" timeline events in the last year
-	DefaultedPlans     int    // "plan.defaulted" timeline events in the last year
+	BrokenPromises     int    // promises to pay broken in the last year
+	DefaultedPlans     int    // installment plans proposed in the last year that defaulted
 	CreditLimitMinor   *int64 // nil: no limit set
 	Revenue12mMinor    int64  // invoices issued in the last year
 }
@@ -133,22 +133,24 @@ WITH inv AS (
 ), disp AS (
 	SELECT customer_id, count(*) AS n FROM disputes
 	WHERE opened_at > ($1::date - 365)::timestamptz AND ($2 = 0 OR customer_id = $2) GROUP BY customer_id
-), ev AS (
-	SELECT customer_id,
-		count(*) FILTER (WHERE kind = 'promise.broken') AS broken,
-		count(*) FILTER (WHERE kind = 'plan.defaulted') AS defaulted
-	FROM timeline_events
-	WHERE kind IN ('promise.broken', 'plan.defaulted') AND occurred_at > ($1::date - 365)::timestamptz
+), prom AS (
+	SELECT customer_id, count(*) AS n FROM promises
+	WHERE status = 'broken' AND coalesce(resolved_at, created_at) > ($1::date - 365)::timestamptz
 		AND ($2 = 0 OR customer_id = $2)
+	GROUP BY customer_id
+), plan AS (
+	SELECT customer_id, count(*) AS n FROM installment_plans
+	WHERE status = 'defaulted' AND proposed_at > ($1::date - 365)::timestamptz AND ($2 = 0 OR customer_id = $2)
 	GROUP BY customer_id
 )
 SELECT c.id, coalesce(inv.open_minor, 0), coalesce(inv.overdue_minor, 0), coalesce(inv.overdue_days_weight, 0),
 	coalesce(round(inv.avg_late)::int, 0), round(inv.recent_late)::int, round(inv.older_late)::int,
-	coalesce(disp.n, 0), coalesce(ev.broken, 0), coalesce(ev.defaulted, 0), c.credit_limit_minor, coalesce(inv.revenue, 0)
+	coalesce(disp.n, 0), coalesce(prom.n, 0), coalesce(plan.n, 0), c.credit_limit_minor, coalesce(inv.revenue, 0)
 FROM customers c
 LEFT JOIN inv ON inv.customer_id = c.id
 LEFT JOIN disp ON disp.customer_id = c.id
-LEFT JOIN ev ON ev.customer_id = c.id
+LEFT JOIN prom ON prom.customer_id = c.id
+LEFT JOIN plan ON plan.customer_id = c.id
 WHERE $2 = 0 OR c.id = $2`
 
 // RecomputeSegments recomputes the risk score, value tier and balances of every
@@ -160,12 +162,11 @@ func RecomputeSegments(ctx context.Context, db DB, today Date, customerID int64)
 		return 0, fmt.Errorf("querying risk inputs: %w", err)
 	}
 	type result struct {
-		id                   int64
-		in                   RiskInputs
-		score                int
-		factors              []byte
-		band, tier           string
-		open, overdue, sales int64
+		id         int64
+		in         RiskInputs
+		score      int
+		factors    []byte
+		band, tier string
 	}
 	var results []result
 	for rows.Next() {
