@@ -10,11 +10,19 @@ import (
 	"github.com/ledgvero/ledgvero/billing"
 )
 
+// escalation is a staff task that a step asks for, opened with the chunk's
+// other tasks in one insert.
+type escalation struct {
+	customerID int64
+	invoiceID  *int64 // set when the task is about one invoice
+	title      string
+}
+
 // applyActions carries out the actions of the steps in rows, which this run just
-// claimed: one staff task per customer for the steps that ask for one or go to
-// staff instead of e-mail, and the credit hold. It returns the tasks opened and
-// the holds placed.
-func (s sender) applyActions(ctx context.Context, tx pgx.Tx, c customerInfo, invoices map[int64]invoiceInfo, rows []dueRow) (int, int, error) {
+// claimed. It places the credit hold a step asks for and returns the escalation
+// task for the steps that ask for one or go to staff instead of e-mail, nil when
+// none does, and the number of holds placed.
+func (s sender) applyActions(ctx context.Context, tx pgx.Tx, c customerInfo, invoices map[int64]invoiceInfo, rows []dueRow) (*escalation, int, error) {
 	var taskRows []dueRow
 	hold := false
 	for _, r := range rows {
@@ -25,42 +33,67 @@ func (s sender) applyActions(ctx context.Context, tx pgx.Tx, c customerInfo, inv
 		hold = hold || st.CreditHold
 	}
 
-	tasks := 0
-	if len(taskRows) > 0 {
-		total := billing.Money{Currency: invoices[taskRows[0].InvoiceID].Open.Currency}
-		numbers := make([]string, 0, len(taskRows))
-		for _, r := range taskRows {
-			total = total.Add(invoices[r.InvoiceID].Open)
-			numbers = append(numbers, invoices[r.InvoiceID].Number)
-		}
-		var invoiceID *int64
-		if len(taskRows) == 1 {
-			invoiceID = &taskRows[0].InvoiceID
-		}
-		customerID := c.ID
-		_, err := billing.CreateTask(ctx, tx, billing.NewTask{
-			CustomerID: &customerID, InvoiceID: invoiceID, Kind: billing.TaskEscalation,
-			Title:   fmt.Sprintf("Call %s about %s overdue (%s): final notice sent", c.Name, total, joinNumbers(numbers)),
-			DueDate: s.opts.AsOf, CreatedBy: s.opts.Actor,
-		})
-		if err != nil {
-			return 0, 0, fmt.Errorf("opening escalation task for customer %d: %w", c.ID, err)
-		}
-		tasks++
-	}
-
 	holds := 0
 	if hold && !c.CreditHold {
 		placed, err := PlaceCreditHold(ctx, tx, c.ID, "a reminder step put the account on hold", s.opts.AsOf, s.opts.Actor, s.opts.Source)
 		if err != nil {
-			return 0, 0, err
+			return nil, 0, err
 		}
 		if placed {
 			holds++
-			tasks++
 		}
 	}
-	return tasks, holds, nil
+	if len(taskRows) == 0 {
+		return nil, holds, nil
+	}
+
+	total := billing.Money{Currency: invoices[taskRows[0].InvoiceID].Open.Currency}
+	numbers := make([]string, 0, len(taskRows))
+	for _, r := range taskRows {
+		total = total.Add(invoices[r.InvoiceID].Open)
+		numbers = append(numbers, invoices[r.InvoiceID].Number)
+	}
+	task := &escalation{customerID: c.ID,
+		title: fmt.Sprintf("Call %s about %s overdue: %s", c.Name, total, joinNumbers(numbers))}
+	if len(taskRows) == 1 {
+		task.invoiceID = &taskRows[0].InvoiceID
+	}
+	return task, holds, nil
+}
+
+// openEscalations inserts the chunk's escalation tasks, each assigned to its
+// customer's owner and due on the run's date, with a "task.created" timeline
+// entry each, as billing.CreateTask writes them one at a time.
+func openEscalations(ctx context.Context, tx pgx.Tx, tasks []*escalation, opts RunOptions) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	var customerIDs, invoiceIDs []int64
+	var titles []string
+	for _, t := range tasks {
+		invoiceID := int64(0)
+		if t.invoiceID != nil {
+			invoiceID = *t.invoiceID
+		}
+		customerIDs, invoiceIDs, titles = append(customerIDs, t.customerID), append(invoiceIDs, invoiceID), append(titles, t.title)
+	}
+	_, err := tx.Exec(ctx, `
+		WITH opened AS (
+			INSERT INTO staff_tasks (customer_id, invoice_id, kind, title, owner_id, due_date, created_by)
+			SELECT k.customer_id, nullif(k.invoice_id, 0), $4, k.title, c.owner_id, $5, $6
+			FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS k (customer_id, invoice_id, title)
+			JOIN customers c ON c.id = k.customer_id
+			RETURNING id, customer_id, invoice_id, title
+		)
+		INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details)
+		SELECT customer_id, invoice_id, 'task.created', $6, $7, 'Task: ' || title,
+			jsonb_build_object('task_id', id, 'kind', $4::text, 'due_date', $5::date)
+		FROM opened`,
+		customerIDs, invoiceIDs, titles, billing.TaskEscalation, opts.AsOf, opts.Actor.String(), opts.Source)
+	if err != nil {
+		return fmt.Errorf("opening escalation tasks: %w", err)
+	}
+	return nil
 }
 
 func joinNumbers(numbers []string) string {

@@ -6,7 +6,7 @@ import (
 	"github.com/ledgvero/ledgvero/billing"
 )
 
-// ReminderData is what a reminder template sees.
+// ReminderData is the data of a reminder e-mail template.
 type ReminderData struct {
 	OrgName   string
 	Customer  string

@@ -84,3 +84,15 @@ func newReminderEngine(a *app) (*collect.Engine, error) {
 		Logger: a.logger.With("component", "reminders"), Now: a.now,
 	}, nil
 }
+
+// newInvoiceMailer builds the mailer that e-mails new invoices.
+func newInvoiceMailer(a *app) (*collect.InvoiceMailer, error) {
+	jobs, err := outbox.NewInserter(a.pool)
+	if err != nil {
+		return nil, err
+	}
+	return &collect.InvoiceMailer{
+		Pool: a.pool, Jobs: jobs, BaseURL: a.cfg.BaseURL, OrgName: a.cfg.OrgName,
+		Logger: a.logger.With("component", "invoice_delivery"), Now: a.now,
+	}, nil
+}

@@ -101,6 +101,11 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 		return nil, err
 	}
 	river.AddWorker(workers, &collect.RunWorker{Engine: reminders})
+	mailer, err := newInvoiceMailer(a)
+	if err != nil {
+		return nil, err
+	}
+	river.AddWorker(workers, &collect.DeliverWorker{Mailer: mailer})
 
 	paymentJobs, err := addPaymentJobs(a, workers)
 	if err != nil {
@@ -119,6 +124,7 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 			river.NewPeriodicJob(scoring.Daily{Hour: 2, Loc: a.cfg.OrgTimezone},
 				func() (river.JobArgs, *river.InsertOpts) { return scoring.SegmentsArgs{}, nil }, nil),
 			collect.PeriodicJob(a.cfg.ReminderHour, a.cfg.OrgTimezone, a.now),
+			collect.DeliveryPeriodicJob(),
 			followupjob.PeriodicJob(),
 		}, paymentJobs...),
 	})
