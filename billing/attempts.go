@@ -558,10 +558,13 @@ func SetAttemptPayment(ctx context.Context, tx DB, attemptID, paymentID int64) e
 // StaleAttempts returns up to limit attempts that have a checkout session and
 // are still pending after being created before cutoff, oldest first. Their
 // webhooks may have been lost, so the reconciliation job asks the gateway.
+// Attempts with an unresolved payment exception wait for staff instead, so they
+// do not fill every batch.
 func StaleAttempts(ctx context.Context, db DB, cutoff time.Time, limit int) ([]PaymentAttempt, error) {
 	rows, err := db.Query(ctx, `
-		SELECT `+attemptColumns+` FROM payment_attempts
+		SELECT `+attemptColumns+` FROM payment_attempts a
 		WHERE status = 'pending' AND created_at < $1 AND checkout_session_id IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM payment_exceptions e WHERE e.attempt_id = a.id AND e.resolved_at IS NULL)
 		ORDER BY created_at LIMIT $2`, cutoff, limit)
 	if err != nil {
 		return nil, fmt.Errorf("querying stale payment attempts: %w", err)

@@ -108,11 +108,24 @@ func loadSandboxSession(ctx context.Context, db billing.DB, id string, lock bool
 	return ss, nil
 }
 
-// Session returns the sandbox session as Stripe's API would.
+// SessionLifetime is how long a sandbox checkout stays open, as a Stripe
+// Checkout Session does by default.
+const SessionLifetime = 24 * time.Hour
+
+// Session returns the sandbox session as Stripe's API would. An open session
+// older than SessionLifetime expires here, so an abandoned checkout ends its
+// attempt when the reconciliation job asks.
 func (s *Sandbox) Session(ctx context.Context, id string) (*stripe.CheckoutSession, error) {
 	ss, err := s.Load(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if ss.Status == "open" && s.Now().Sub(ss.CreatedAt) > SessionLifetime {
+		_, err := s.Pool.Exec(ctx, `UPDATE sandbox_sessions SET status = 'expired', updated_at = $2 WHERE id = $1 AND status = 'open'`, id, s.Now())
+		if err != nil {
+			return nil, fmt.Errorf("expiring sandbox session %s: %w", id, err)
+		}
+		ss.Status = "expired"
 	}
 	paymentStatus := stripe.CheckoutSessionPaymentStatusUnpaid
 	if ss.PaymentStatus == "paid" {

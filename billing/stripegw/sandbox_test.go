@@ -153,3 +153,48 @@ func TestReconcileFindsLostWebhooks(t *testing.T) {
 		t.Errorf("payments = %d, want 1", got)
 	}
 }
+
+func TestReconcileExpiresAbandonedCheckout(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dbtest.New(t), "ABANDON", billing.Terms{NetDays: 30})
+	sb, id := newSandbox(t, f)
+	_, err := f.pool.Exec(f.ctx, `UPDATE sandbox_sessions SET created_at = $2 WHERE id = $1`, id, f.now.Add(-25*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(f.ctx, `UPDATE payment_attempts SET created_at = $2 WHERE id = $1`, f.attempt.ID, f.now.Add(-25*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	r := &stripegw.Reconciler{Gateway: sb, Processor: f.proc}
+	if _, err := r.Run(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.status(); got != billing.AttemptFailed {
+		t.Errorf("status = %s, want failed after the checkout expired", got)
+	}
+	if got := f.count(`SELECT count(*) FROM outbox_emails`); got != 0 {
+		t.Errorf("e-mails = %d, want none for an abandoned checkout", got)
+	}
+}
+
+func TestReconcileSkipsAttemptsWithException(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dbtest.New(t), "HELD", billing.Terms{NetDays: 30})
+	sb, _ := newSandbox(t, f)
+	short := f.session("complete", "paid")
+	short["amount_total"] = int64(1)
+	f.mustSend(event{"evt_short", "checkout.session.completed", short})
+	if _, err := f.pool.Exec(f.ctx, `UPDATE payment_attempts SET created_at = $2 WHERE id = $1`, f.attempt.ID, f.now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	r := &stripegw.Reconciler{Gateway: sb, Processor: f.proc}
+	n, err := r.Run(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("asked about %d attempts, want 0 while staff review the exception", n)
+	}
+}
