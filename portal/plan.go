@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/notify"
 	"github.com/ledgvero/ledgvero/templates"
 )
 
@@ -258,7 +259,10 @@ func (h *Handler) proposePlan(c echo.Context) error {
 	var plan billing.Plan
 	err = billing.InTx(ctx, h.Pool, func(tx pgx.Tx) error {
 		plan, err = billing.ProposePlan(ctx, tx, proposal, today)
-		return err
+		if err != nil {
+			return err
+		}
+		return notify.Mailer{Jobs: h.Jobs, BaseURL: h.BaseURL}.PlanProposed(ctx, tx, d.Email, plan)
 	})
 	if errors.As(err, &fe) {
 		page.Preview = nil

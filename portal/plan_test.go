@@ -41,6 +41,10 @@ func TestPlanPreviewThenSubmitAutoApproved(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/portal/plan?done=approved" {
 		t.Fatalf("submit: status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	mails := ts.queuedMail(t, "ap@northwind.example")
+	if len(mails) != 1 || !strings.Contains(mails[0], "approved") || !strings.Contains(mails[0], "May 31, 2026") {
+		t.Errorf("plan e-mail = %q, want one approval with the schedule", mails)
+	}
 	_, statement := get(t, c, ts.URL, "/portal/")
 	if !strings.Contains(statement, ">in a plan<") {
 		t.Error("statement does not show the invoice in a plan")
