@@ -232,6 +232,12 @@ func QuotePayment(payable []PayableInvoice, req PayRequest) ([]AttemptLine, erro
 	if partial && !req.AllowPartial {
 		fields["invoices"] = "Partial payments are not accepted. Pay each chosen invoice in full."
 	}
+	if partial && req.AllowPartial && len(req.Choices) > 1 {
+		// The ledger allocates a payment to its invoices oldest first, so a
+		// partial amount is only kept where the debtor put it when the payment
+		// covers one invoice.
+		fields["invoices"] = "Pay part of one invoice at a time: choose only the invoice you pay in part."
+	}
 	if partial && req.AllowPartial && strings.TrimSpace(req.PartialReason) == "" {
 		fields["reason"] = "Say why you are paying part of an invoice, for example a disputed line."
 	}

@@ -60,7 +60,7 @@ func TestQuotePaymentRejects(t *testing.T) {
 	invoices := []billing.PayableInvoice{payable(1, "A-1", 100000, 0)}
 	inFlight := payable(2, "A-2", 5000, 0)
 	inFlight.InFlight = true
-	invoices = append(invoices, inFlight)
+	invoices = append(invoices, inFlight, payable(3, "A-3", 7000, 0))
 	tests := []struct {
 		name         string
 		choices      []billing.PayChoice
@@ -77,6 +77,7 @@ func TestQuotePaymentRejects(t *testing.T) {
 		{"partial without reason", []billing.PayChoice{{InvoiceID: 1, Amount: "10"}}, " ", true, "reason"},
 		{"partial not allowed", []billing.PayChoice{{InvoiceID: 1, Amount: "10"}}, "x", false, "invoices"},
 		{"payment in flight", []billing.PayChoice{{InvoiceID: 2}}, "", true, "amount_2"},
+		{"partial with another invoice", []billing.PayChoice{{InvoiceID: 1, Amount: "10"}, {InvoiceID: 3}}, "x", true, "invoices"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
