@@ -58,6 +58,7 @@ func (h *Handler) Routes(e *echo.Echo) {
 	s.GET("/settings", h.settings, act(billing.ActManageSettings))
 	s.POST("/settings/organization", h.saveOrganization, act(billing.ActManageSettings))
 	s.POST("/settings/collection", h.saveCollectionSettings, act(billing.ActManageSettings))
+	s.POST("/settings/portal", h.savePortalSettings, act(billing.ActManageSettings))
 	s.POST("/settings/terms", h.saveTermsTemplate, act(billing.ActManageSettings))
 	s.GET("/settings/users", h.users, act(billing.ActManageUsers))
 	s.POST("/settings/users", h.inviteUser, act(billing.ActManageUsers))

@@ -16,6 +16,7 @@ type settingsPage struct {
 	page
 	Org       billing.Organization
 	Settings  billing.CollectionSettings
+	Portal    billing.PortalSettings
 	Templates []billing.TermsTemplate
 	// Form values in display units.
 	CollectorLimit, PlanAutoMaxTotal, DiscountPct, LateFeeFlat, LateFeePct string
@@ -35,12 +36,15 @@ func (h *Handler) settings(c echo.Context) error {
 	if p.Settings, err = billing.LoadCollectionSettings(ctx, h.Pool); err != nil {
 		return err
 	}
+	if p.Portal, err = billing.LoadPortalSettings(ctx, h.Pool); err != nil {
+		return err
+	}
 	if p.Templates, err = billing.ListTermsTemplates(ctx, h.Pool); err != nil {
 		return err
 	}
 	money := func(minor int64) string { return billing.Money{Amount: minor, Currency: org.Currency}.Decimal() }
 	p.CollectorLimit = money(p.Settings.CollectorLimitMinor)
-	p.PlanAutoMaxTotal = money(p.Settings.PlanAutoMaxTotalMinor)
+	p.PlanAutoMaxTotal = money(p.Portal.PlanAutoMaxTotalMinor)
 	p.LateFeeFlat = money(p.Settings.DefaultLateFee.FlatMinor)
 	p.DiscountPct = bpString(p.Settings.DefaultDiscount.DiscountRateBP)
 	p.LateFeePct = bpString(p.Settings.DefaultLateFee.RateBP)
@@ -72,11 +76,7 @@ func (h *Handler) saveCollectionSettings(c echo.Context) error {
 	errs := formErrors{}
 	cur := h.Currency
 	s := billing.CollectionSettings{
-		CollectorLimitMinor:    parseMoney(c, "collector_limit", cur, errs).Amount,
-		PlanAutoMaxTotalMinor:  parseMoney(c, "plan_auto_max_total", cur, errs).Amount,
-		PlanAutoMaxInstallment: parseInt(c, "plan_auto_max_installments", 0, errs),
-		PlanAutoMaxDays:        parseInt(c, "plan_auto_max_days", 0, errs),
-		PlanAutoMaxRisk:        parseInt(c, "plan_auto_max_risk", 50, errs),
+		CollectorLimitMinor: parseMoney(c, "collector_limit", cur, errs).Amount,
 		DefaultDiscount: billing.Terms{DiscountRateBP: parsePercentBP(c, "default_discount_rate", errs),
 			DiscountDays: parseInt(c, "default_discount_days", 0, errs)},
 		DefaultLateFee: billing.LateFeePolicy{Kind: c.FormValue("default_late_fee_kind"),
@@ -92,9 +92,8 @@ func (h *Handler) saveCollectionSettings(c echo.Context) error {
 		}
 		return billing.RecordStaffAction(c.Request().Context(), tx, billing.StaffAction{
 			Staff: staff(c), Action: "settings.collection", Summary: "Changed collection policies",
-			Details: map[string]any{"collector_limit_minor": s.CollectorLimitMinor, "plan_auto_max_total_minor": s.PlanAutoMaxTotalMinor,
-				"plan_auto_max_installments": s.PlanAutoMaxInstallment, "plan_auto_max_days": s.PlanAutoMaxDays,
-				"plan_auto_max_risk": s.PlanAutoMaxRisk},
+			Details: map[string]any{"collector_limit_minor": s.CollectorLimitMinor, "default_late_fee_kind": s.DefaultLateFee.Kind,
+				"default_discount_rate_bp": s.DefaultDiscount.DiscountRateBP},
 		})
 	})
 	if err != nil {
@@ -121,4 +120,37 @@ func (h *Handler) saveTermsTemplate(c echo.Context) error {
 		return h.flashErrors(c, "/backoffice/settings", err)
 	}
 	return h.redirectWith(c, "/backoffice/settings", "Terms template saved.")
+}
+
+func (h *Handler) savePortalSettings(c echo.Context) error {
+	errs := formErrors{}
+	s := billing.PortalSettings{
+		PlanAutoMaxTotalMinor:  parseMoney(c, "plan_auto_max_total", h.Currency, errs).Amount,
+		PlanAutoMaxInstallment: parseInt(c, "plan_auto_max_installments", 0, errs),
+		PlanAutoMaxMonths:      parseInt(c, "plan_auto_max_months", 0, errs),
+		PlanMaxInstallments:    parseInt(c, "plan_max_installments", 0, errs),
+		PlanMaxFirstDays:       parseInt(c, "plan_max_first_days", 0, errs),
+		PlanGraceDays:          parseInt(c, "plan_grace_days", 0, errs),
+		PromiseMaxDays:         parseInt(c, "promise_max_days", 0, errs),
+		PromiseGraceDays:       parseInt(c, "promise_grace_days", 0, errs),
+	}
+	if len(errs) == 0 {
+		errs = billing.ValidatePortalSettings(s)
+	}
+	if len(errs) > 0 {
+		return h.flashErrors(c, "/backoffice/settings", errs)
+	}
+	err := h.inTx(c, func(tx pgx.Tx) error {
+		if err := billing.SavePortalSettings(c.Request().Context(), tx, s); err != nil {
+			return err
+		}
+		return billing.RecordStaffAction(c.Request().Context(), tx, billing.StaffAction{
+			Staff: staff(c), Action: "settings.portal", Summary: "Changed plan auto-approval and portal limits",
+			Details: map[string]any{"plan_auto_max_total_minor": s.PlanAutoMaxTotalMinor, "plan_auto_max_installments": s.PlanAutoMaxInstallment,
+				"plan_auto_max_months": s.PlanAutoMaxMonths, "plan_max_installments": s.PlanMaxInstallments}})
+	})
+	if err != nil {
+		return h.flashErrors(c, "/backoffice/settings", err)
+	}
+	return h.redirectWith(c, "/backoffice/settings", "Plan and promise rules saved.")
 }

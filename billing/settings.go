@@ -63,15 +63,9 @@ func SaveOrganization(ctx context.Context, db DB, o Organization) error {
 // CollectionSettings are the policies admins set for collections.
 type CollectionSettings struct {
 	// CollectorLimitMinor caps the plans and disputes (by amount) a collector may
-	// approve or resolve; larger ones need an admin.
+	// approve or resolve; larger ones need an admin. Plan auto-approval rules are
+	// in PortalSettings.
 	CollectorLimitMinor int64
-
-	// Plans within every one of these limits are approved without staff. A zero
-	// limit turns auto-approval off.
-	PlanAutoMaxTotalMinor  int64
-	PlanAutoMaxInstallment int
-	PlanAutoMaxDays        int // days from the first to the last installment
-	PlanAutoMaxRisk        int // customers with a higher risk score always wait for staff
 
 	// Defaults for new customers.
 	DefaultDiscount Terms // NetDays is unused here
@@ -82,12 +76,10 @@ type CollectionSettings struct {
 func LoadCollectionSettings(ctx context.Context, db DB) (CollectionSettings, error) {
 	var s CollectionSettings
 	err := db.QueryRow(ctx, `
-		SELECT collector_limit_minor, plan_auto_max_total_minor, plan_auto_max_installments, plan_auto_max_days,
-			plan_auto_max_risk, default_discount_rate_bp, default_discount_days, default_late_fee_kind,
+		SELECT collector_limit_minor, default_discount_rate_bp, default_discount_days, default_late_fee_kind,
 			default_late_fee_flat_minor, default_late_fee_rate_bp, default_late_fee_grace_days
 		FROM collection_settings`).Scan(
-		&s.CollectorLimitMinor, &s.PlanAutoMaxTotalMinor, &s.PlanAutoMaxInstallment, &s.PlanAutoMaxDays,
-		&s.PlanAutoMaxRisk, &s.DefaultDiscount.DiscountRateBP, &s.DefaultDiscount.DiscountDays, &s.DefaultLateFee.Kind,
+		&s.CollectorLimitMinor, &s.DefaultDiscount.DiscountRateBP, &s.DefaultDiscount.DiscountDays, &s.DefaultLateFee.Kind,
 		&s.DefaultLateFee.FlatMinor, &s.DefaultLateFee.RateBP, &s.DefaultLateFee.GraceDays)
 	if err != nil {
 		return CollectionSettings{}, fmt.Errorf("loading collection settings: %w", notFound(err))
@@ -95,33 +87,11 @@ func LoadCollectionSettings(ctx context.Context, db DB) (CollectionSettings, err
 	return s, nil
 }
 
-// PlanAutoApproved reports whether a proposed plan falls within the auto-approval
-// rules: total, installment count, length in days and the customer's risk score.
-func (s CollectionSettings) PlanAutoApproved(totalMinor int64, installments, days, riskScore int) bool {
-	if s.PlanAutoMaxTotalMinor == 0 || s.PlanAutoMaxInstallment == 0 {
-		return false
-	}
-	return totalMinor <= s.PlanAutoMaxTotalMinor && installments <= s.PlanAutoMaxInstallment &&
-		days <= s.PlanAutoMaxDays && riskScore <= s.PlanAutoMaxRisk
-}
-
 // Validate returns every problem with s, each naming its form field.
 func (s CollectionSettings) Validate() FieldErrors {
 	errs := FieldErrors{}
 	if s.CollectorLimitMinor < 0 {
 		errs["collector_limit"] = "The collector limit cannot be negative."
-	}
-	if s.PlanAutoMaxTotalMinor < 0 {
-		errs["plan_auto_max_total"] = "The plan total cannot be negative."
-	}
-	if s.PlanAutoMaxInstallment < 0 || s.PlanAutoMaxInstallment > 60 {
-		errs["plan_auto_max_installments"] = "Use 0 to 60 installments."
-	}
-	if s.PlanAutoMaxDays < 0 || s.PlanAutoMaxDays > 1825 {
-		errs["plan_auto_max_days"] = "Use 0 to 1825 days."
-	}
-	if s.PlanAutoMaxRisk < 0 || s.PlanAutoMaxRisk > 100 {
-		errs["plan_auto_max_risk"] = "Use a risk score from 0 to 100."
 	}
 	if s.DefaultDiscount.DiscountRateBP < 0 || s.DefaultDiscount.DiscountRateBP > 10000 {
 		errs["default_discount_rate"] = "Use a discount from 0% to 100%."
@@ -141,13 +111,11 @@ func SaveCollectionSettings(ctx context.Context, db DB, s CollectionSettings) er
 		return errs
 	}
 	_, err := db.Exec(ctx, `
-		UPDATE collection_settings SET collector_limit_minor = $1, plan_auto_max_total_minor = $2,
-			plan_auto_max_installments = $3, plan_auto_max_days = $4, plan_auto_max_risk = $5,
-			default_discount_rate_bp = $6, default_discount_days = $7, default_late_fee_kind = $8,
-			default_late_fee_flat_minor = $9, default_late_fee_rate_bp = $10, default_late_fee_grace_days = $11,
+		UPDATE collection_settings SET collector_limit_minor = $1,
+			default_discount_rate_bp = $2, default_discount_days = $3, default_late_fee_kind = $4,
+			default_late_fee_flat_minor = $5, default_late_fee_rate_bp = $6, default_late_fee_grace_days = $7,
 			updated_at = now()`,
-		s.CollectorLimitMinor, s.PlanAutoMaxTotalMinor, s.PlanAutoMaxInstallment, s.PlanAutoMaxDays, s.PlanAutoMaxRisk,
-		s.DefaultDiscount.DiscountRateBP, s.DefaultDiscount.DiscountDays, s.DefaultLateFee.Kind,
+		s.CollectorLimitMinor, s.DefaultDiscount.DiscountRateBP, s.DefaultDiscount.DiscountDays, s.DefaultLateFee.Kind,
 		s.DefaultLateFee.FlatMinor, s.DefaultLateFee.RateBP, s.DefaultLateFee.GraceDays)
 	if err != nil {
 		return fmt.Errorf("saving collection settings: %w", err)
@@ -245,4 +213,29 @@ func DeleteTermsTemplate(ctx context.Context, db DB, id int64) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// ValidatePortalSettings returns every problem with the portal limits, each keyed
+// by its form field, before SavePortalSettings stores them.
+func ValidatePortalSettings(s PortalSettings) FieldErrors {
+	errs := FieldErrors{}
+	check := func(field string, v, lo, hi int, msg string) {
+		if v < lo || v > hi {
+			errs[field] = msg
+		}
+	}
+	if s.PlanAutoMaxTotalMinor < 0 {
+		errs["plan_auto_max_total"] = "The plan total cannot be negative; use 0 to turn auto-approval off."
+	}
+	check("plan_auto_max_installments", s.PlanAutoMaxInstallment, 0, 120, "Use 0 to 120 installments.")
+	check("plan_auto_max_months", s.PlanAutoMaxMonths, 0, 120, "Use 0 to 120 months.")
+	check("plan_max_installments", s.PlanMaxInstallments, 1, 120, "Use 1 to 120 installments.")
+	check("plan_max_first_days", s.PlanMaxFirstDays, 0, 365, "Use 0 to 365 days.")
+	check("plan_grace_days", s.PlanGraceDays, 0, 90, "Use 0 to 90 grace days.")
+	check("promise_max_days", s.PromiseMaxDays, 0, 365, "Use 0 to 365 days.")
+	check("promise_grace_days", s.PromiseGraceDays, 0, 90, "Use 0 to 90 grace days.")
+	if s.PlanAutoMaxInstallment > s.PlanMaxInstallments {
+		errs["plan_auto_max_installments"] = "Auto-approve at most the largest number of installments a debtor may pick."
+	}
+	return errs
 }
