@@ -31,6 +31,13 @@ func (s sender) applyActions(ctx context.Context, tx pgx.Tx, c customerInfo, inv
 			taskRows = append(taskRows, r)
 		}
 		hold = hold || st.CreditHold
+		if st.LateFee {
+			// The step charges the invoice's late fee now, without waiting for the
+			// grace days of its terms. An invoice whose terms have no fee gets none.
+			if _, err := accrue(ctx, tx, s.opts.AsOf, r.InvoiceID, true, s.opts.Actor, s.opts.Source); err != nil {
+				return nil, 0, err
+			}
+		}
 	}
 
 	holds := 0

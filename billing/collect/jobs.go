@@ -24,8 +24,8 @@ func (RunArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: 24 * time.Hour}}
 }
 
-// RunWorker runs the cadence for the job's date. A retry after a crash sends only
-// what the failed attempt did not commit.
+// RunWorker runs the day's collections work (Engine.Daily) for the job's date. A
+// retry after a crash charges and sends only what the failed attempt did not commit.
 type RunWorker struct {
 	river.WorkerDefaults[RunArgs]
 	Engine *Engine
@@ -34,13 +34,13 @@ type RunWorker struct {
 // Timeout allows the run of a large book to finish.
 func (w *RunWorker) Timeout(*river.Job[RunArgs]) time.Duration { return 30 * time.Minute }
 
-// Work runs the cadence.
+// Work runs the day's collections work.
 func (w *RunWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	asOf, err := billing.ParseDate(job.Args.AsOf)
 	if err != nil {
 		return fmt.Errorf("reminder job %d: %w", job.ID, err)
 	}
-	_, err = w.Engine.Run(ctx, RunOptions{AsOf: asOf, Source: "job"})
+	_, err = w.Engine.Daily(ctx, asOf)
 	return err
 }
 

@@ -1,0 +1,82 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ledgvero/ledgvero/billing"
+)
+
+// HoldOverLimit puts every customer whose open balance is over its credit limit
+// on credit hold, with a task for the account owner, and returns how many it
+// placed. Customers already on hold are left alone, and staff lift a hold by
+// hand. Run it inside a transaction.
+func HoldOverLimit(ctx context.Context, db billing.DB, today billing.Date, actor billing.Actor, source string) (int, error) {
+	rows, err := db.Query(ctx, `
+		SELECT c.id, c.currency, c.credit_limit_minor, sum(i.open_minor)
+		FROM customers c JOIN invoices i ON i.customer_id = c.id AND i.open_minor > 0 AND i.voided_at IS NULL
+		WHERE c.credit_limit_minor IS NOT NULL AND NOT c.credit_hold
+		GROUP BY c.id HAVING sum(i.open_minor) > c.credit_limit_minor
+		ORDER BY c.id`)
+	if err != nil {
+		return 0, fmt.Errorf("finding customers over their credit limit: %w", err)
+	}
+	type over struct {
+		id          int64
+		limit, open billing.Money
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (over, error) {
+		var o over
+		err := row.Scan(&o.id, &o.limit.Currency, &o.limit.Amount, &o.open.Amount)
+		o.open.Currency = o.limit.Currency
+		return o, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("finding customers over their credit limit: %w", err)
+	}
+
+	placed := 0
+	for _, o := range list {
+		reason := fmt.Sprintf("the open balance of %s is over the credit limit of %s", o.open, o.limit)
+		ok, err := PlaceCreditHold(ctx, db, o.id, reason, today, actor, source)
+		if err != nil {
+			return placed, err
+		}
+		if ok {
+			placed++
+		}
+	}
+	return placed, nil
+}
+
+// DailyResult counts what the daily collections job did.
+type DailyResult struct {
+	LateFees    int
+	CreditHolds int
+	Reminders   RunResult
+}
+
+// Daily runs the day's collections work for asOf in order: it charges the late
+// fees due, puts customers over their credit limit on hold, then runs the
+// reminder cadence so the e-mails show the new state.
+func (e *Engine) Daily(ctx context.Context, asOf billing.Date) (DailyResult, error) {
+	var res DailyResult
+	actor := billing.SystemActor("collections")
+	err := billing.InTx(ctx, e.Pool, func(tx pgx.Tx) error {
+		var err error
+		if res.LateFees, err = AccrueLateFees(ctx, tx, asOf, actor, "job"); err != nil {
+			return err
+		}
+		res.CreditHolds, err = HoldOverLimit(ctx, tx, asOf, actor, "job")
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	e.Logger.Info("late fees and credit limits checked", "as_of", asOf.String(), "late_fees", res.LateFees, "credit_holds", res.CreditHolds)
+
+	res.Reminders, err = e.Run(ctx, RunOptions{AsOf: asOf, Source: "job"})
+	return res, err
+}
