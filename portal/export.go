@@ -66,10 +66,14 @@ func (h *Handler) statementPDF(c echo.Context) error {
 	}
 	doc.gap()
 	widths := []float64{32, 26, 26, 30, 30, 18, 28}
-	doc.row(widths, true, "Invoice", "Issued", "Due", "Amount", "Open", "Overdue", "Status")
+	doc.row(widths, true, "Invoice", "Issued", "Due", "Amount", "Open", "Days late", "Status")
 	for i, l := range ds.OpenItems {
+		days := ""
+		if l.DaysOverdue > 0 {
+			days = fmt.Sprint(l.DaysOverdue)
+		}
 		doc.row(widths, false, l.Number, l.IssueDate.String(), l.DueDate.String(), l.Total.String(), l.Open.String(),
-			ds.Rows[i].DaysOverdue, ds.Rows[i].Status)
+			days, ds.Rows[i].Status)
 	}
 	if len(ds.OpenItems) == 0 {
 		doc.text("Nothing is due. Thank you!")

@@ -85,7 +85,7 @@ func (h *Handler) loadStatement(c echo.Context, customerID int64) (debtorStateme
 		}
 		if l.DaysOverdue > 0 {
 			ds.Overdue = ds.Overdue.Add(l.Open)
-			row.DaysOverdue = strconv.Itoa(l.DaysOverdue)
+			row.DaysOverdue = fmt.Sprintf("%d days overdue", l.DaysOverdue)
 			if status == "open" || status == "partially paid" {
 				row.StatusClass = "overdue"
 			}
