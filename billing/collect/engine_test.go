@@ -301,3 +301,42 @@ func TestParallelRunsSendOnce(t *testing.T) {
 		t.Errorf("reminder_emails without an outbox e-mail = %d, want 0", n)
 	}
 }
+
+func TestOutageThenRecoveryDeliversOnce(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	day := billing.NewDate(2026, 10, 20)
+	for i := range 5 {
+		cust := f.customer(t, fmt.Sprintf("Outage %d", i), fmt.Sprintf("ap%d@outage.example", i))
+		f.invoice(t, cust, fmt.Sprintf("O-%d", i), 5000, day.AddDays(-4))
+	}
+	if res := f.run(t, day); res.Sent != 5 {
+		t.Fatalf("run sent %d e-mails, want 5", res.Sent)
+	}
+
+	f.sink.SetFailing(true)
+	if failed := f.deliver(t, 1); failed != 5 {
+		t.Errorf("deliveries failed during the outage = %d, want 5", failed)
+	}
+	if len(f.sink.Messages()) != 0 {
+		t.Fatalf("sink received %d messages during the outage", len(f.sink.Messages()))
+	}
+	// The engine's next run during the outage queues nothing new.
+	if res := f.run(t, day); res.Sent != 0 {
+		t.Errorf("second run during the outage sent %d e-mails, want 0", res.Sent)
+	}
+
+	f.sink.SetFailing(false)
+	if failed := f.deliver(t, 2); failed != 0 {
+		t.Errorf("deliveries failed after recovery = %d, want 0", failed)
+	}
+	f.deliver(t, 3)
+	if got := len(f.sink.Messages()); got != 5 {
+		t.Errorf("sink received %d messages after recovery, want 5", got)
+	}
+	for i := range 5 {
+		if got := len(f.sink.To(fmt.Sprintf("ap%d@outage.example", i))); got != 1 {
+			t.Errorf("contact %d received %d reminders, want 1", i, got)
+		}
+	}
+}
