@@ -270,6 +270,7 @@ func (h *Handler) updateCustomer(c echo.Context) error {
 		limit := parseMoney(c, "credit_limit", cust.Currency, errs).Amount
 		s.CreditLimitMinor = &limit
 	}
+
 	if v := c.FormValue("owner_id"); v != "" {
 		owner, perr := strconv.ParseInt(v, 10, 64)
 		if perr != nil {
@@ -280,6 +281,7 @@ func (h *Handler) updateCustomer(c echo.Context) error {
 	if len(errs) > 0 {
 		return h.flashErrors(c, customerURL(id), errs)
 	}
+
 	err = h.inTx(c, func(tx pgx.Tx) error { return billing.UpdateCustomerSettings(ctx, tx, staff(c), id, s, h.today()) })
 	if err != nil {
 		return h.flashErrors(c, customerURL(id), err)
@@ -347,6 +349,7 @@ func (h *Handler) writeOff(c echo.Context) error {
 	if len(errs) > 0 {
 		return h.flashErrors(c, customerURL(id), errs)
 	}
+
 	u := staff(c)
 	err = h.inTx(c, func(tx pgx.Tx) error {
 		var owner, open int64

@@ -131,7 +131,7 @@ func (h *Handler) replyDispute(c echo.Context) error {
 			return err
 		}
 		// ReplyToDispute stores the reply where the debtor's portal shows it and
-		// records it on the timeline; the e-mail tells the contacts it is there.
+		// records it on the timeline; the e-mail lets the contacts know.
 		if _, err := billing.ReplyToDispute(ctx, tx, customerID, id, billing.StaffActor(u), true, message); err != nil {
 			return err
 		}

@@ -166,7 +166,7 @@ func (h *Handler) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireAction answers 403 unless the signed-in member's role allows action.
+// requireAction returns 403 unless the signed-in member's role allows action.
 // It runs after requireStaff.
 func requireAction(action billing.Action) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {

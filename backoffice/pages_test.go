@@ -219,3 +219,34 @@ func TestStaffPromiseAndWriteOff(t *testing.T) {
 		t.Errorf("a rejected write-off changed the balance to %d", after)
 	}
 }
+
+func TestSendLoginLinkQueuesEmail(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.signIn(t, "col@example.com", billing.RoleCollector)
+	ctx := context.Background()
+	var customerID, contactID int64
+	if err := ts.pool.QueryRow(ctx, `SELECT customer_id, id FROM contacts WHERE email = $1`, billing.DemoContactEmail).Scan(&customerID, &contactID); err != nil {
+		t.Fatal(err)
+	}
+	status, _ := post(t, c, ts.URL+"/backoffice/customers/"+itoa(customerID)+"/login-link", url.Values{"contact_id": {itoa(contactID)}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("login link: status %d", status)
+	}
+	var body string
+	err := ts.pool.QueryRow(ctx, `
+		SELECT details->>'text' FROM timeline_events WHERE customer_id = $1 AND kind = 'email.queued'`, customerID).Scan(&body)
+	if err != nil {
+		t.Fatalf("no e-mail on the timeline: %v", err)
+	}
+	if !strings.Contains(body, "/portal/link/[redacted]") {
+		t.Errorf("timeline copy of the e-mail shows the token or no link:\n%s", body)
+	}
+	var links int
+	if err := ts.pool.QueryRow(ctx, `SELECT count(*) FROM magic_links WHERE contact_email = $1 AND purpose = 'email'`, billing.DemoContactEmail).Scan(&links); err != nil || links != 1 {
+		t.Errorf("magic links %d (%v), want 1", links, err)
+	}
+	if status, _ := post(t, c, ts.URL+"/backoffice/customers/"+itoa(customerID)+"/login-link", url.Values{"contact_id": {"999999"}}); status != http.StatusNotFound {
+		t.Errorf("foreign contact: status %d, want 404", status)
+	}
+}

@@ -6,9 +6,9 @@ import (
 	"github.com/ledgvero/ledgvero/billing"
 )
 
-// Routes mounts every back-office route. Each line shows the route's guard:
-// signed-in staff read every page; writes also name the billing.Action that
-// billing.Allowed must grant the member's role, or the request gets 403.
+// Routes mounts every back-office route, each line with its guard. Signed-in staff
+// read every page. A write also names the billing.Action that billing.Allowed must
+// grant the member's role, and the request gets 403 otherwise.
 func (h *Handler) Routes(e *echo.Echo) {
 	g := e.Group("/backoffice")
 	g.GET("/login", h.loginForm)

@@ -44,7 +44,7 @@ func TestAdminSavesSettings(t *testing.T) {
 		t.Errorf("saved %+v", p)
 	}
 
-	// Invalid input changes nothing and says which field is wrong.
+	// Invalid input changes nothing, and the flash names the wrong field.
 	status, _ = post(t, admin, ts.URL+"/backoffice/settings/portal", url.Values{
 		"plan_auto_max_installments": {"30"}, "plan_max_installments": {"12"}})
 	if status != http.StatusSeeOther {

@@ -42,7 +42,7 @@ func (er echoRenderer) Render(w io.Writer, name string, data any, _ echo.Context
 
 // newTestServer serves the back office on httptest over a fresh database with the
 // demo data loaded. CSRF is left out: the server's middleware checks it.
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t *testing.T, opts ...func(*Handler)) *testServer {
 	t.Helper()
 	pool := dbtest.New(t)
 	set, err := assets.Load()
@@ -90,6 +90,9 @@ func newTestServer(t *testing.T) *testServer {
 			IdleTimeout: 30 * time.Minute, MaxLifetime: 12 * time.Hour, Now: now,
 		}),
 	}
+	for _, opt := range opts {
+		opt(h)
+	}
 	h.Routes(e)
 	ts := &testServer{Server: httptest.NewServer(e), pool: pool}
 	t.Cleanup(ts.Close)
@@ -102,8 +105,7 @@ func (ts *testServer) signIn(t *testing.T, email, role string) *http.Client {
 	if _, err := billing.CreateStaff(context.Background(), ts.pool, email, role, staffPassword); err != nil {
 		t.Fatal(err)
 	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := ts.client()
 	status, _ := post(t, c, ts.URL+"/backoffice/login", url.Values{"email": {email}, "password": {staffPassword}})
 	if status != http.StatusSeeOther {
 		t.Fatalf("sign-in of %s: status %d", email, status)
@@ -140,4 +142,10 @@ func firstCustomerID(t *testing.T, pool *pgxpool.Pool) string {
 		t.Fatal(err)
 	}
 	return itoa(id)
+}
+
+// client returns an HTTP client with its own cookie jar that does not follow redirects.
+func (ts *testServer) client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }

@@ -129,7 +129,7 @@ func ListCustomers(ctx context.Context, db DB, f CustomerFilter) ([]CustomerRow,
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// CustomerAccount is what the customer page shows beside the customer itself.
+// CustomerAccount is a customer with its owner and current balances, for the customer page.
 type CustomerAccount struct {
 	Customer
 	OwnerID         *int64

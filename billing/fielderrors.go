@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// FieldErrors maps a form field name to a message that says what is wrong and how
+// FieldErrors maps a form field name to a message that states what is wrong and how
 // to fix it. It is an error so that validation failures travel like any other.
 type FieldErrors map[string]string
 

@@ -37,7 +37,7 @@ var permissions = map[string]map[Action]bool{
 }
 
 // Allowed reports whether a staff member with role may perform action. Unknown
-// roles and unknown actions are refused.
+// roles and unknown actions are rejected.
 func Allowed(role string, action Action) bool {
 	return permissions[role][action]
 }

@@ -92,8 +92,8 @@ func lockPendingPlan(ctx context.Context, db DB, id int64) (Plan, time.Time, err
 
 // ApprovePendingPlan approves a waiting plan, with the staff member's changes to
 // the installment count, frequency or first date when given, and records the
-// decision on the customer's timeline where the debtor sees it. A collector may
-// approve plans up to the collector limit; a larger one returns ErrForbidden.
+// decision on the customer's timeline, visible to the debtor. A collector may
+// approve plans up to the collector limit, and a larger one returns ErrForbidden.
 // Run it in a transaction.
 func ApprovePendingPlan(ctx context.Context, db DB, u StaffUser, in PlanDecision) (Plan, error) {
 	p, _, err := lockPendingPlan(ctx, db, in.PlanID)
@@ -165,7 +165,7 @@ func ApprovePendingPlan(ctx context.Context, db DB, u StaffUser, in PlanDecision
 }
 
 // RejectPendingPlan rejects a waiting plan with a message to the debtor and records
-// it on the timeline where the debtor sees it. Run it in a transaction.
+// it on the timeline, visible to the debtor. Run it in a transaction.
 func RejectPendingPlan(ctx context.Context, db DB, u StaffUser, in PlanDecision) (Plan, error) {
 	note := strings.TrimSpace(in.Message)
 	if note == "" {

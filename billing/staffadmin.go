@@ -37,7 +37,8 @@ func ListStaff(ctx context.Context, db DB) ([]StaffListItem, error) {
 }
 
 // InviteStaff creates an account with a random temporary password and returns the
-// account and that password, which the admin hands over once; it is not stored.
+// account and that password. The admin hands the password over once, because only
+// its hash is stored.
 func InviteStaff(ctx context.Context, db DB, email, role string) (StaffUser, string, error) {
 	password, err := TemporaryPassword()
 	if err != nil {

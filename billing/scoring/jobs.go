@@ -13,7 +13,7 @@ import (
 	"github.com/ledgvero/ledgvero/billing"
 )
 
-// SegmentsArgs asks for every customer's risk score and segment to be recomputed.
+// SegmentsArgs is the job that recomputes every customer's risk score and segment.
 type SegmentsArgs struct{}
 
 // Kind is the stable job kind stored by River.
@@ -43,7 +43,7 @@ func (w *SegmentsWorker) Work(ctx context.Context, job *river.Job[SegmentsArgs])
 // Timeout allows a large ledger the time a full pass takes.
 func (w *SegmentsWorker) Timeout(*river.Job[SegmentsArgs]) time.Duration { return 30 * time.Minute }
 
-// SnapshotArgs asks for the KPI snapshot of the seller's today.
+// SnapshotArgs is the job that takes the KPI snapshot of the seller's today.
 type SnapshotArgs struct{}
 
 // Kind is the stable job kind stored by River.
