@@ -27,7 +27,9 @@ const (
 // and gives the reason to hold it back, or NULL to send. A step is reached when
 // as_of ($1) is on or after due_date + offset_days; only the latest reached step
 // counts, so an invoice imported 40 days late gets the final notice and not four
-// e-mails. $2 limits the run to one customer (0 for all). An open promise holds
+// e-mails. An overdue invoice of a defaulted installment plan goes straight to
+// the policy's last step, the escalation. $2 limits the run to one customer (0
+// for all). An open promise holds
 // its invoice until the promised date plus the portal's promise grace days.
 const dueSQL = `
 CREATE TEMP TABLE reminder_due ON COMMIT DROP AS
@@ -44,11 +46,19 @@ WITH steps AS (
 	WHERE i.open_minor > 0 AND i.voided_at IS NULL
 		AND i.due_date <= $1::date - (SELECT coalesce(min(offset_days), 0) FROM reminder_steps)
 		AND ($2::bigint = 0 OR i.customer_id = $2)
+), defaulted AS (
+	SELECT pi.invoice_id FROM installment_plan_invoices pi JOIN installment_plans p ON p.id = pi.plan_id
+	WHERE p.status = 'defaulted'
+	EXCEPT
+	SELECT pi.invoice_id FROM installment_plan_invoices pi JOIN installment_plans p ON p.id = pi.plan_id
+	WHERE p.status IN ('pending', 'approved')
 ), due AS (
 	SELECT o.invoice_id, o.customer_id, o.due_date, o.open_minor, s.id AS step_id, s.channel
 	FROM open_inv o JOIN steps s ON s.policy_id = o.policy_id
-	WHERE $1::date - o.due_date >= s.offset_days
-		AND (s.next_offset IS NULL OR $1::date - o.due_date < s.next_offset)
+	LEFT JOIN defaulted df ON df.invoice_id = o.invoice_id
+	WHERE CASE WHEN df.invoice_id IS NOT NULL AND o.due_date < $1::date THEN s.next_offset IS NULL
+		ELSE $1::date - o.due_date >= s.offset_days
+			AND (s.next_offset IS NULL OR $1::date - o.due_date < s.next_offset) END
 		AND NOT EXISTS (SELECT 1 FROM reminder_sends r WHERE r.invoice_id = o.invoice_id AND r.step_id = s.id)
 ), credit AS (
 	SELECT customer_id, sum(remaining) AS credit FROM (

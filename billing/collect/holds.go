@@ -53,14 +53,15 @@ func HoldOverLimit(ctx context.Context, db billing.DB, today billing.Date, actor
 
 // DailyResult counts what the daily collections job did.
 type DailyResult struct {
-	LateFees    int
-	CreditHolds int
-	Reminders   RunResult
+	LateFees           int
+	CreditHolds        int
+	InstallmentNotices int
+	Reminders          RunResult
 }
 
 // Daily runs the day's collections work for asOf in order: it charges the late
-// fees due, puts customers over their credit limit on hold, then runs the
-// reminder cadence so the e-mails show the new state.
+// fees due, puts customers over their credit limit on hold, sends the installment
+// notices, then runs the reminder cadence so the e-mails show the new state.
 func (e *Engine) Daily(ctx context.Context, asOf billing.Date) (DailyResult, error) {
 	var res DailyResult
 	actor := billing.SystemActor("collections")
@@ -77,6 +78,9 @@ func (e *Engine) Daily(ctx context.Context, asOf billing.Date) (DailyResult, err
 	}
 	e.Logger.Info("late fees and credit limits checked", "as_of", asOf.String(), "late_fees", res.LateFees, "credit_holds", res.CreditHolds)
 
+	if res.InstallmentNotices, err = e.SendInstallmentNotices(ctx, asOf); err != nil {
+		return res, err
+	}
 	res.Reminders, err = e.Run(ctx, RunOptions{AsOf: asOf, Source: "job"})
 	return res, err
 }
