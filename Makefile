@@ -78,6 +78,10 @@ test-go: db-start ## unit and integration tests against the private PostgreSQL a
 	@eval "export $$(.ci/stripe-mock.sh start)"; \
 	TEST_DATABASE_URL='$(ADMIN_DB_URL)' go test -count=1 ./...
 
+.PHONY: bench
+bench: db-start ## benchmarks against the private PostgreSQL: 1M-invoice book, e-mail delivery (takes minutes)
+	TEST_DATABASE_URL='$(ADMIN_DB_URL)' go test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
 .PHONY: test-e2e
 test-e2e: db-start ## browser journeys in headless Chromium
 	@eval "export $$(.ci/e2e-setup.sh)"; \
