@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // refreshBalancesSQL recomputes open_minor, reduced_from and settled_on of the
@@ -82,6 +83,14 @@ FROM invoices i
 WHERE i.voided_at IS NULL
 	AND daterange(i.issue_date, i.settled_on, '[)') @> $1::date
 	%s`
+
+// openAsOfCustomerSQL is openAsOfSQL for the invoices of customer $2. It states the
+// open range as two comparisons, because the range index would make PostgreSQL
+// visit every invoice open on $1 before filtering by customer, while the
+// (customer_id, due_date) index finds the customer's few invoices directly.
+var openAsOfCustomerSQL = strings.Replace(openAsOfSQL,
+	"AND daterange(i.issue_date, i.settled_on, '[)') @> $1::date",
+	"AND i.customer_id = $2 AND i.issue_date <= $1 AND (i.settled_on IS NULL OR i.settled_on > $1)", 1)
 
 // reportCurrencySQL picks the currency of reports that have one: the seller's
 // currency, or the customers' when the organization row is missing.

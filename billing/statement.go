@@ -17,7 +17,7 @@ type StatementLine struct {
 // minus the payments, credits and write-offs applied on or before asOf, so an
 // invoice paid later still shows as open on earlier dates.
 func OpenInvoices(ctx context.Context, db DB, customerID int64, asOf Date) ([]StatementLine, error) {
-	rows, err := db.Query(ctx, fmt.Sprintf(openAsOfSQL, `AND i.customer_id = $2 ORDER BY i.due_date, i.id`), asOf, customerID)
+	rows, err := db.Query(ctx, fmt.Sprintf(openAsOfCustomerSQL, `ORDER BY i.due_date, i.id`), asOf, customerID)
 	if err != nil {
 		return nil, fmt.Errorf("querying open invoices: %w", err)
 	}
@@ -117,8 +117,13 @@ func Statement(ctx context.Context, db DB, customerID int64, asOf Date) (Custome
 	for _, l := range st.OpenItems {
 		st.TotalDue.Amount += l.Open.Amount
 	}
-	if st.Credit, err = CustomerCredit(ctx, db, customerID, asOf); err != nil {
+	sources, err := creditSources(ctx, db, customerID, asOf)
+	if err != nil {
 		return CustomerStatement{}, err
+	}
+	st.Credit = Money{Currency: currency}
+	for _, s := range sources {
+		st.Credit.Amount += s.remaining
 	}
 
 	rows, err := db.Query(ctx, statementActivitySQL, customerID, asOf)
