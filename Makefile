@@ -31,10 +31,11 @@ build: ## build bin/ledgvero
 	go build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/ledgvero
 
 .PHONY: run
-run: $(START_DB) mail-start build ## start PostgreSQL and Mailpit, migrate, seed and serve http://localhost:8080
+run: $(START_DB) mail-start build ## start PostgreSQL and Mailpit, migrate, seed and serve http://localhost:8080 (SAMPLE=ibm adds IBM's AR sample)
 	@export DATABASE_URL='$(RUN_DB_URL)'; set -e; \
 	$(BIN) migrate >/dev/null; \
 	echo; $(BIN) seed; echo; \
+	if [ "$(SAMPLE)" = ibm ]; then $(BIN) import --preset ibm-ar billing/importer/testdata/ibm-ar.csv; echo; fi; \
 	echo "Back office:   $$LEDGVERO_BASE_URL/backoffice/login"; \
 	echo "Demo debtor:   $$($(BIN) magic-link --email ap@northwind.example)"; \
 	echo "Mail catcher:  http://127.0.0.1:8025/view/latest.html"; \
@@ -81,6 +82,8 @@ test-go: db-start ## unit and integration tests against the private PostgreSQL a
 .PHONY: bench
 bench: db-start ## benchmarks against the private PostgreSQL: 1M-invoice book, e-mail delivery (takes minutes)
 	TEST_DATABASE_URL='$(ADMIN_DB_URL)' go test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+# Pay-form throughput (attempts/s) needs thousands of submissions, not one.
+	TEST_DATABASE_URL='$(ADMIN_DB_URL)' go test -run '^$$' -bench PayAttempt -benchtime 3s ./portal ./cmd/ledgvero
 
 .PHONY: test-e2e
 test-e2e: db-start ## browser journeys in headless Chromium
