@@ -17,11 +17,9 @@ import (
 )
 
 // maxDisputeBody bounds a dispute upload: five files of 10 MB plus the form.
-//
-// NOTE: behind the CSRF middleware, which reads the token with FormValue, the
-// multipart body is parsed before this handler runs, so this cap only applies
-// where that middleware is absent. Per-file sizes and counts are still checked;
-// a global body limit in http.go would bound the whole request.
+// The CSRF middleware parses the multipart body before this handler runs, so
+// the server-wide 55 MB body limit in cmd/ledgvero/http.go is what bounds the
+// request there; this cap applies where that middleware is absent.
 const maxDisputeBody = billing.MaxDisputeAttachments*billing.MaxDisputeAttachmentLen + 1<<20
 
 // disputePage opens a dispute on an invoice and shows the invoice's disputes.

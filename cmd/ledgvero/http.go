@@ -56,6 +56,16 @@ func newServer(a *app) (*echo.Echo, error) {
 	}))
 	e.Use(securityHeaders(secure, !a.cfg.Sandbox()))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
+	// Bound every request body before the CSRF middleware parses forms. Dispute
+	// uploads carry up to five 10 MB files; back-office imports may be whole ledgers.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   "55M",
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/backoffice/imports" },
+	}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   "1G",
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path != "/backoffice/imports" },
+	}))
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:csrf",
 		CookieName:     "ledgvero_csrf",
