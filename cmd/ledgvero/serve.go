@@ -106,6 +106,7 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 		return nil, err
 	}
 	river.AddWorker(workers, &collect.DeliverWorker{Mailer: mailer})
+	river.AddWorker(workers, &collect.RecurringWorker{Mailer: mailer, Location: a.cfg.OrgTimezone})
 
 	paymentJobs, err := addPaymentJobs(a, workers)
 	if err != nil {
@@ -125,6 +126,8 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 				func() (river.JobArgs, *river.InsertOpts) { return scoring.SegmentsArgs{}, nil }, nil),
 			collect.PeriodicJob(a.cfg.ReminderHour, a.cfg.OrgTimezone, a.now),
 			collect.DeliveryPeriodicJob(),
+			// Recurring invoices are issued at 06:00 in the seller's zone.
+			collect.RecurringPeriodicJob(6, a.cfg.OrgTimezone),
 			followupjob.PeriodicJob(),
 		}, paymentJobs...),
 	})
