@@ -340,3 +340,56 @@ func TestOutageThenRecoveryDeliversOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyAccountPolicyFromSegment(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	cust := f.customer(t, "Big Buyer Inc", "ap@bigbuyer.example")
+	risky := f.customer(t, "Risky Ltd", "ap@risky.example")
+	_, err := f.pool.Exec(ctx, `
+		WITH owner AS (
+			INSERT INTO staff_users (email, name, role, password_hash) VALUES ('maria@seller.example', 'Maria Lopez', 'collector', 'x')
+			RETURNING id
+		)
+		UPDATE customers SET owner_id = (SELECT id FROM owner) WHERE id = $1`, cust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.pool.Exec(ctx, `
+		INSERT INTO customer_segments (customer_id, risk_score, value_tier, risk_band)
+		VALUES ($1, 20, 'high', 'low'), ($2, 80, 'low', 'high')`, cust, risky)
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := billing.NewDate(2026, 6, 20)
+	f.invoice(t, cust, "BIG-1", 900000, due)
+	f.invoice(t, risky, "RSK-1", 50000, due)
+
+	// The key-account courtesy step is 5 days before the due date and the
+	// high-risk one 7 days before; the standard policy waits until 3 days before.
+	if res := f.run(t, due.AddDays(-7)); res.Sent != 1 {
+		t.Errorf("sent %d e-mails 7 days before the due date, want 1 (high risk)", res.Sent)
+	}
+	if res := f.run(t, due.AddDays(-5)); res.Sent != 1 {
+		t.Errorf("sent %d e-mails 5 days before the due date, want 1 (key account)", res.Sent)
+	}
+	f.deliver(t, 1)
+	msgs := f.sink.To("ap@bigbuyer.example")
+	if len(msgs) != 1 {
+		t.Fatalf("key account received %d e-mails, want 1", len(msgs))
+	}
+	if from := msgs[0].Header("From"); !strings.Contains(from, "Maria Lopez") {
+		t.Errorf("key-account reminder From = %q, want the owner's name", from)
+	}
+	if body := unfold(msgs[0].Data); !strings.Contains(body, "Account manager") || !strings.Contains(body, "maria@seller.example") {
+		t.Error("key-account reminder is not signed by the owner")
+	}
+	sc, err := collect.CustomerSchedule(ctx, f.pool, risky, due)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Segment != "high_risk" {
+		t.Errorf("risky customer's policy = %q, want high_risk", sc.Segment)
+	}
+}

@@ -27,10 +27,11 @@ const (
 // and gives the reason to hold it back, or NULL to send. A step is reached when
 // as_of ($1) is on or after due_date + offset_days; only the latest reached step
 // counts, so an invoice imported 40 days late gets the final notice and not four
-// e-mails. An overdue invoice of a defaulted installment plan goes straight to
-// the policy's last step, the escalation. $2 limits the run to one customer (0
-// for all). An open promise holds
-// its invoice until the promised date plus the portal's promise grace days.
+// e-mails. The customer_reminder_policies view picks each customer's policy.
+// An overdue invoice of a defaulted installment plan goes straight to the
+// policy's last step, the escalation. $2 limits the run to one customer (0 for
+// all). An open promise holds its invoice until the promised date plus the
+// portal's promise grace days.
 const dueSQL = `
 CREATE TEMP TABLE reminder_due ON COMMIT DROP AS
 WITH steps AS (
@@ -38,11 +39,9 @@ WITH steps AS (
 		lead(s.offset_days) OVER (PARTITION BY s.policy_id ORDER BY s.offset_days) AS next_offset
 	FROM reminder_steps s
 ), open_inv AS (
-	SELECT i.id AS invoice_id, i.customer_id, i.due_date, i.open_minor,
-		coalesce(p.id, (SELECT id FROM reminder_policies WHERE segment = 'standard')) AS policy_id
+	SELECT i.id AS invoice_id, i.customer_id, i.due_date, i.open_minor, crp.policy_id
 	FROM invoices i
-	JOIN customers c ON c.id = i.customer_id
-	LEFT JOIN reminder_policies p ON p.segment = c.reminder_segment
+	JOIN customer_reminder_policies crp ON crp.customer_id = i.customer_id
 	WHERE i.open_minor > 0 AND i.voided_at IS NULL
 		AND i.due_date <= $1::date - (SELECT coalesce(min(offset_days), 0) FROM reminder_steps)
 		AND ($2::bigint = 0 OR i.customer_id = $2)

@@ -35,7 +35,7 @@ type ScheduleEntry struct {
 
 // Schedule is a customer's reminders: what happened and what comes next.
 type Schedule struct {
-	Segment      string
+	Segment      string // the reminder policy in force
 	Paused       bool
 	PausedReason string
 	SnoozedUntil billing.Date    // zero when not snoozed
@@ -49,8 +49,8 @@ type Schedule struct {
 func CustomerSchedule(ctx context.Context, db billing.DB, customerID int64, today billing.Date) (Schedule, error) {
 	var sc Schedule
 	err := db.QueryRow(ctx, `
-		SELECT reminder_segment, reminders_paused_at IS NOT NULL, reminders_paused_reason, reminders_snoozed_until
-		FROM customers WHERE id = $1`, customerID).Scan(&sc.Segment, &sc.Paused, &sc.PausedReason, &sc.SnoozedUntil)
+		SELECT crp.segment, c.reminders_paused_at IS NOT NULL, c.reminders_paused_reason, c.reminders_snoozed_until
+		FROM customers c JOIN customer_reminder_policies crp ON crp.customer_id = c.id WHERE c.id = $1`, customerID).Scan(&sc.Segment, &sc.Paused, &sc.PausedReason, &sc.SnoozedUntil)
 	if err != nil {
 		return Schedule{}, fmt.Errorf("loading customer %d: %w", customerID, notFound(err))
 	}
@@ -96,10 +96,8 @@ func CustomerSchedule(ctx context.Context, db billing.DB, customerID int64, toda
 		SELECT i.id, i.number, i.due_date, s.id, s.tone, s.offset_days, s.channel,
 			lead(s.offset_days) OVER (PARTITION BY i.id ORDER BY s.offset_days) AS next_offset
 		FROM invoices i
-		JOIN customers c ON c.id = i.customer_id
-		JOIN reminder_steps s ON s.policy_id = coalesce(
-			(SELECT id FROM reminder_policies WHERE segment = c.reminder_segment),
-			(SELECT id FROM reminder_policies WHERE segment = 'standard'))
+		JOIN customer_reminder_policies crp ON crp.customer_id = i.customer_id
+		JOIN reminder_steps s ON s.policy_id = crp.policy_id
 		WHERE i.customer_id = $1 AND i.open_minor > 0 AND i.voided_at IS NULL`, customerID)
 	if err != nil {
 		return Schedule{}, fmt.Errorf("querying planned reminders: %w", err)
