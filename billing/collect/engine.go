@@ -24,7 +24,7 @@ type Engine struct {
 	OrgName   string // the seller's name in e-mails when the organization row has none
 	Logger    *slog.Logger
 	Now       func() time.Time
-	Workers   int // transactions writing e-mails at once; 0 means 4, which overlaps the round trips of one chunk with the work of others
+	Workers   int // transactions writing e-mails at once; 0 means 4, or fewer to leave one pooled connection free
 	ChunkSize int // customers per transaction; 0 means 100
 }
 
@@ -136,7 +136,9 @@ func (e *Engine) sendChunks(ctx context.Context, s sender, rows []dueRow, result
 	}
 	workers := e.Workers
 	if workers <= 0 {
-		workers = 4
+		// Leave one pooled connection free for the web requests and jobs that
+		// share the pool with a long run.
+		workers = max(1, min(4, int(e.Pool.Config().MaxConns)-1))
 	}
 
 	var chunks [][]dueRow
