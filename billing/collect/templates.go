@@ -151,3 +151,81 @@ func (t *Templates) Render(name string, data any) (subject, text, html string, e
 	}
 	return subject, text, b.String(), nil
 }
+
+// sampleReminder is the data an edited reminder template is tried with before it
+// is saved, so a template that fails to render is rejected at once.
+var sampleReminder = ReminderData{
+	OrgName: "Acme Industrial Supply", Customer: "Northwind Traders", Contact: "Dana Reyes", Tone: ToneFriendly,
+	AsOf: "Mar 13, 2026", TotalDue: "$1,300.00", Link: "https://pay.example.com/portal/link/TOKEN",
+	PlanLink: "https://pay.example.com/portal/plan", PayBy: "Mar 20, 2026",
+	Invoices: []ReminderInvoice{
+		{Number: "INV-1002", IssueDate: "Dec 22, 2025", DueDate: "Jan 21, 2026", Open: "$50.00", Status: "51 days past due"},
+		{Number: "INV-1001", IssueDate: "Jan 3, 2026", DueDate: "Feb 2, 2026", Open: "$1,250.00", Status: "39 days past due"},
+	},
+	Signature: Signature{Closing: "Thank you,", Name: "Accounts Receivable"},
+}
+
+// SaveTemplate stores an edited reminder template in place of the shipped one
+// with the same name, or adds a new one. It parses the template and renders it
+// with sample data first, and rejects it with a field error when either fails.
+func SaveTemplate(ctx context.Context, db billing.DB, name, subject, text, html string) error {
+	errs := billing.FieldErrors{}
+	switch {
+	case !validTemplateName(name):
+		errs["name"] = "Use lowercase letters, digits and underscores, starting with a letter, such as friendly_short."
+	case name == "invoice" || name == "partials" || strings.HasPrefix(name, "installment_"):
+		errs["name"] = fmt.Sprintf("%s is not a reminder template; only reminder wording can be edited here.", name)
+	}
+	if strings.TrimSpace(subject) == "" {
+		errs["subject"] = "Enter a subject."
+	}
+	if strings.TrimSpace(text) == "" {
+		errs["body_text"] = "Enter the plain-text body."
+	}
+	if strings.TrimSpace(html) == "" {
+		errs["body_html"] = "Enter the HTML body."
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	trial, err := DefaultTemplates()
+	if err != nil {
+		return err
+	}
+	if err := trial.Override(name, subject, text, html); err != nil {
+		return billing.FieldErrors{"body_text": err.Error()}
+	}
+	if _, _, _, err := trial.Render(name, sampleReminder); err != nil {
+		return billing.FieldErrors{"body_text": "The template does not render: " + err.Error()}
+	}
+
+	_, err = db.Exec(ctx, `
+		INSERT INTO reminder_templates (name, subject, body_text, body_html) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (name) DO UPDATE SET subject = excluded.subject, body_text = excluded.body_text,
+			body_html = excluded.body_html, updated_at = now()`, name, subject, text, html)
+	if err != nil {
+		return fmt.Errorf("saving reminder template %s: %w", name, err)
+	}
+	return nil
+}
+
+// ResetTemplate deletes the edited version of a template, so the shipped wording
+// applies again.
+func ResetTemplate(ctx context.Context, db billing.DB, name string) error {
+	if _, err := db.Exec(ctx, `DELETE FROM reminder_templates WHERE name = $1`, name); err != nil {
+		return fmt.Errorf("resetting reminder template %s: %w", name, err)
+	}
+	return nil
+}
+
+func validTemplateName(name string) bool {
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
