@@ -4,8 +4,10 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,4 +67,56 @@ func TestAutomationReminderLinkOpensStatement(t *testing.T) {
 	Must(t, Expect().Locator(ByTestID(page, "statement-title")).ToContainText("Adatum Corporation"))
 	Must(t, Expect().Locator(ByTestID(page, "invoice-row")).ToHaveCount(2))
 	Must(t, Expect().Locator(ByTestID(page, "total-due")).ToHaveText("$2,550.00"))
+}
+
+func TestAutomationTwoProcessesSendOnce(t *testing.T) {
+	t.Parallel()
+	sink := smtpsink.Start(t)
+	s := StartServer(t, WithEnv("SMTP_URL", sink.URL()))
+	const accounts = 12
+	for i := range accounts {
+		seedAccount(t, s, fmt.Sprintf("Parallel %02d", i), fmt.Sprintf("ap%02d@parallel.example", i),
+			map[string]string{fmt.Sprintf("PAR-%02d-1", i): "100.00", fmt.Sprintf("PAR-%02d-2", i): "50.00"})
+	}
+	asOf := billing.NewDate(2030, 1, 15) // every seeded invoice is far past due
+
+	var wg sync.WaitGroup
+	results := make([]reminderRun, 2)
+	outputs := make([]string, 2)
+	errs := make([]error, 2)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outputs[i], errs[i] = s.RunErr("reminders", "run", "--as-of", asOf.String(), "--format", "json")
+			if errs[i] == nil {
+				errs[i] = json.Unmarshal([]byte(outputs[i]), &results[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("process %d: %v\n%s", i, err, outputs[i])
+		}
+	}
+
+	// The demo customers of the seed are reminded too, once each.
+	total := results[0].Sent + results[1].Sent
+	if total < accounts {
+		t.Fatalf("the two processes sent %d + %d e-mails, want at least %d", results[0].Sent, results[1].Sent, accounts)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(sink.Messages()) < total && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond) // polling the sink for the outbox job's deliveries
+	}
+	if got := len(sink.Messages()); got != total {
+		t.Errorf("sink received %d messages, want %d", got, total)
+	}
+	for i := range accounts {
+		addr := fmt.Sprintf("ap%02d@parallel.example", i)
+		if got := len(sink.To(addr)); got != 1 {
+			t.Errorf("%s received %d reminders, want 1", addr, got)
+		}
+	}
 }
