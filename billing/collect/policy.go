@@ -2,7 +2,11 @@ package collect
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ledgvero/ledgvero/billing"
 )
@@ -104,9 +108,9 @@ func loadSteps(ctx context.Context, db billing.DB) ([]Step, error) {
 	return out, rows.Err()
 }
 
-// SaveStep updates the wording, channel and actions of an existing step. A
-// template that does not exist is rejected, so a run never fails on a typo.
-func SaveStep(ctx context.Context, db billing.DB, tmpl *Templates, s Step) error {
+// validateStep checks a step's fields and that its templates exist, so a run
+// never fails on a typo.
+func validateStep(tmpl *Templates, s Step) billing.FieldErrors {
 	errs := billing.FieldErrors{}
 	switch s.Tone {
 	case ToneCourtesy, ToneFriendly, ToneFirm, ToneFinal:
@@ -128,7 +132,22 @@ func SaveStep(ctx context.Context, db billing.DB, tmpl *Templates, s Step) error
 	if len(errs) > 0 {
 		return errs
 	}
+	return nil
+}
 
+// sameDayStep is the field error for a second step on the same day of a policy.
+var sameDayStep = billing.FieldErrors{"offset_days": "Another step of this policy already fires on that day; choose another day."}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// SaveStep updates the days, wording, channel and actions of an existing step.
+func SaveStep(ctx context.Context, db billing.DB, tmpl *Templates, s Step) error {
+	if errs := validateStep(tmpl, s); errs != nil {
+		return errs
+	}
 	var templateB *string
 	if s.TemplateB != "" {
 		templateB = &s.TemplateB
@@ -138,11 +157,62 @@ func SaveStep(ctx context.Context, db billing.DB, tmpl *Templates, s Step) error
 			create_task = $7, credit_hold = $8, late_fee = $9
 		WHERE id = $1`,
 		s.ID, s.OffsetDays, s.Tone, s.Channel, s.Template, templateB, s.CreateTask, s.CreditHold, s.LateFee)
+	if isUniqueViolation(err) {
+		return sameDayStep
+	}
 	if err != nil {
 		return fmt.Errorf("updating reminder step %d: %w", s.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("reminder step %d: %w", s.ID, billing.ErrNotFound)
+	}
+	return nil
+}
+
+// AddStep adds a step to the policy s.PolicyID and returns its id. Steps are
+// never deleted, because the reminder log refers to them; change an unwanted
+// step's days or channel instead.
+func AddStep(ctx context.Context, db billing.DB, tmpl *Templates, s Step) (int64, error) {
+	if errs := validateStep(tmpl, s); errs != nil {
+		return 0, errs
+	}
+	var templateB *string
+	if s.TemplateB != "" {
+		templateB = &s.TemplateB
+	}
+	var id int64
+	err := db.QueryRow(ctx, `
+		INSERT INTO reminder_steps (policy_id, offset_days, tone, channel, template, template_b, create_task, credit_hold, late_fee)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		s.PolicyID, s.OffsetDays, s.Tone, s.Channel, s.Template, templateB, s.CreateTask, s.CreditHold, s.LateFee).Scan(&id)
+	if isUniqueViolation(err) {
+		return 0, sameDayStep
+	}
+	if err != nil {
+		return 0, fmt.Errorf("adding a step to reminder policy %d: %w", s.PolicyID, err)
+	}
+	return id, nil
+}
+
+// SavePolicy renames a policy and sets whose name its e-mails go out in.
+func SavePolicy(ctx context.Context, db billing.DB, id int64, name, sender string) error {
+	errs := billing.FieldErrors{}
+	if strings.TrimSpace(name) == "" {
+		errs["name"] = "Enter a name for the policy."
+	}
+	if sender != SenderOrganization && sender != SenderOwner {
+		errs["sender"] = "Choose organization or owner."
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	tag, err := db.Exec(ctx, `UPDATE reminder_policies SET name = $2, sender = $3, updated_at = now() WHERE id = $1`,
+		id, strings.TrimSpace(name), sender)
+	if err != nil {
+		return fmt.Errorf("updating reminder policy %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("reminder policy %d: %w", id, billing.ErrNotFound)
 	}
 	return nil
 }

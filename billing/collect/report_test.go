@@ -99,3 +99,54 @@ func TestVariantReport(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyEdits(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	tmpl, err := collect.LoadTemplates(ctx, f.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies, err := collect.LoadPolicies(ctx, f.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var standard collect.Policy
+	for _, p := range policies {
+		if p.Segment == "standard" {
+			standard = p
+		}
+	}
+	if len(standard.Steps) != 4 {
+		t.Fatalf("standard policy has %d steps, want 4", len(standard.Steps))
+	}
+
+	call := collect.Step{PolicyID: standard.ID, OffsetDays: 20, Tone: collect.ToneFirm, Channel: collect.ChannelTask, Template: "firm"}
+	if _, err := collect.AddStep(ctx, f.pool, tmpl, call); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := collect.AddStep(ctx, f.pool, tmpl, call); err == nil {
+		t.Error("a second step on day 20 was added")
+	}
+	bad := call
+	bad.OffsetDays, bad.Tone = 21, "angry"
+	if _, err := collect.AddStep(ctx, f.pool, tmpl, bad); err == nil {
+		t.Error("a step with tone angry was added")
+	}
+	if err := collect.SavePolicy(ctx, f.pool, standard.ID, "Standard terms", "nobody"); err == nil {
+		t.Error("SavePolicy with sender nobody succeeded")
+	}
+	if err := collect.SavePolicy(ctx, f.pool, standard.ID, "Standard terms", collect.SenderOwner); err != nil {
+		t.Fatal(err)
+	}
+
+	// The new staff-call step opens a task on day 20 and sends no e-mail.
+	cust := f.customer(t, "Call Me Co", "ap@callme.example")
+	due := billing.NewDate(2026, 2, 1)
+	f.invoice(t, cust, "CALL-1", 1000, due)
+	res := f.run(t, due.AddDays(20))
+	if res.Sent != 0 || res.Tasks != 1 || res.Invoices != 1 {
+		t.Errorf("run on day 20: sent %d, tasks %d, invoices %d; want 0, 1, 1", res.Sent, res.Tasks, res.Invoices)
+	}
+}
