@@ -167,10 +167,12 @@ func (e *Engine) sendChunks(ctx context.Context, s sender, rows []dueRow, result
 			for chunk := range work {
 				part, err := s.sendChunk(ctx, chunk)
 				mu.Lock()
-				if err != nil && firstErr == nil {
+				switch {
+				case err == nil:
+					result.add(part) // a failed chunk rolled back, so it counts nothing
+				case firstErr == nil:
 					firstErr = err
 				}
-				result.add(part)
 				mu.Unlock()
 			}
 		}()
