@@ -21,6 +21,7 @@ const (
 	SkipOptedOut      = "opted_out"      // every contact opted out of reminders
 	SkipNoContact     = "no_contact"     // no contact receives reminders
 	SkipRemindedToday = "reminded_today" // the customer already had today's e-mail; the step waits a day
+	SkipInvalidEmail  = "invalid_email"  // the contact's address cannot be sent to; staff must correct it
 )
 
 // dueSQL finds every open invoice whose latest reached step has not been handled

@@ -56,6 +56,7 @@ type customerPlan struct {
 	lead            Step     // the most advanced e-mail step, whose template is used
 	variant         string
 	reminderEmailID int64 // the day's e-mail slot, once claimed
+	invalidEmail    bool  // the contact's address was rejected and logged
 }
 
 // sendChunk writes one chunk in one transaction. It claims the day's e-mail slot
@@ -153,6 +154,15 @@ func (s sender) planChunk(ctx context.Context, tx pgx.Tx, rows []dueRow, result 
 		if p.info.ContactID == nil {
 			// The contact opted out after the evaluation read the contacts.
 			result.Skipped[SkipNoContact]++
+			continue
+		}
+		if _, err := mail.ParseAddress(p.info.ContactEmail); err != nil {
+			// An address the outbox would reject must not fail the chunk every day.
+			if !p.invalidEmail {
+				s.engine.Logger.Warn("reminder contact has an invalid e-mail address", "customer_id", p.info.ID, "error", err)
+				p.invalidEmail = true
+			}
+			result.Skipped[SkipInvalidEmail]++
 			continue
 		}
 		p.emailRows = append(p.emailRows, r)

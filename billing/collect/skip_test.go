@@ -123,3 +123,22 @@ func TestHeldBackInvoicesGetNoReminder(t *testing.T) {
 		t.Errorf("e-mails to Promised Co after the promise lapsed = %d, want 1", n)
 	}
 }
+
+func TestInvalidAddressDoesNotBlockOthers(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	day := billing.NewDate(2026, 5, 20)
+	broken := f.customer(t, "Broken Address Co", "ap@broken.example")
+	if _, err := f.pool.Exec(ctx, `UPDATE contacts SET email = 'ap @broken' WHERE customer_id = $1`, broken); err != nil {
+		t.Fatal(err)
+	}
+	f.invoice(t, broken, "BRK-1", 1000, day.AddDays(-4))
+	fine := f.customer(t, "Fine Co", "ap@fine.example")
+	f.invoice(t, fine, "FIN-1", 1000, day.AddDays(-4))
+
+	res := f.run(t, day)
+	if res.Sent != 1 || res.Skipped[collect.SkipInvalidEmail] != 1 {
+		t.Errorf("sent %d, skipped %v; want 1 sent and 1 invalid_email", res.Sent, res.Skipped)
+	}
+}
