@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -98,6 +99,14 @@ func (m *InvoiceMailer) SendInvoice(ctx context.Context, tx pgx.Tx, invoiceID in
 	}
 	if tag.RowsAffected() == 0 {
 		return false, nil
+	}
+	if _, err := mail.ParseAddress(inv.email); err != nil {
+		// The claim stays, so the sweep does not try again every minute; staff
+		// see why on the timeline and can send the invoice after fixing the address.
+		return false, billing.AppendEvent(ctx, tx, billing.Event{
+			CustomerID: inv.customerID, InvoiceID: &invoiceID, Kind: "invoice.not_emailed", Actor: actor.String(), Source: source,
+			Summary: fmt.Sprintf("Invoice %s not e-mailed: the contact address %q is invalid", inv.number, inv.email),
+		})
 	}
 
 	tmpl := m.Templates
