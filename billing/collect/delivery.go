@@ -101,8 +101,10 @@ func (m *InvoiceMailer) SendInvoice(ctx context.Context, tx pgx.Tx, invoiceID in
 		return false, nil
 	}
 	if _, err := mail.ParseAddress(inv.email); err != nil {
-		// The claim stays, so the sweep does not try again every minute; staff
-		// see why on the timeline and can send the invoice after fixing the address.
+		// The claim stays, so the sweep does not try again every minute, and staff
+		// see why on the timeline.
+		// TODO: offer staff a resend after they fix the address; until then the
+		// debtor gets this invoice through reminders and the portal only.
 		return false, billing.AppendEvent(ctx, tx, billing.Event{
 			CustomerID: inv.customerID, InvoiceID: &invoiceID, Kind: "invoice.not_emailed", Actor: actor.String(), Source: source,
 			Summary: fmt.Sprintf("Invoice %s not e-mailed: the contact address %q is invalid", inv.number, inv.email),
