@@ -80,8 +80,19 @@ func TestViewerSeesNoActionsAndGets403(t *testing.T) {
 	if status != http.StatusForbidden {
 		t.Errorf("viewer note: status %d, want 403", status)
 	}
-	if status, _ := get(t, c, ts.URL+"/backoffice/settings"); status != http.StatusForbidden {
-		t.Errorf("viewer settings: status %d, want 403", status)
+	status, body = get(t, c, ts.URL+"/backoffice/settings")
+	if status != http.StatusOK {
+		t.Errorf("viewer settings: status %d, want 200 (viewers read everything)", status)
+	}
+	if strings.Contains(body, `data-testid="save-collection"`) {
+		t.Error("viewer sees the save button of the settings")
+	}
+	if status, _ := post(t, c, ts.URL+"/backoffice/settings/collection", url.Values{"collector_limit": {"1.00"}}); status != http.StatusForbidden {
+		t.Errorf("viewer saves settings: status %d, want 403", status)
+	}
+	_, body = get(t, c, ts.URL+"/backoffice/settings/users")
+	if strings.Contains(body, `data-testid="invite-form"`) || strings.Contains(body, `data-testid="deactivate-user"`) {
+		t.Error("viewer sees user management buttons")
 	}
 }
 
@@ -102,8 +113,8 @@ func TestCollectorLogsNoteOnTimeline(t *testing.T) {
 	if !strings.Contains(body, "Note saved.") {
 		t.Error("no confirmation flash")
 	}
-	if status, _ := get(t, c, ts.URL+"/backoffice/settings/users"); status != http.StatusForbidden {
-		t.Errorf("collector users page: status %d, want 403", status)
+	if status, _ := post(t, c, ts.URL+"/backoffice/settings/users", url.Values{"email": {"x@example.com"}, "role": {"admin"}}); status != http.StatusForbidden {
+		t.Errorf("collector invites a user: status %d, want 403", status)
 	}
 }
 

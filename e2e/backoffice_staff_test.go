@@ -54,13 +54,16 @@ func TestBackofficeAdminCreatesCollector(t *testing.T) {
 	StaffSignIn(t, collector, s, "casey@ledgvero.localhost", password)
 	Must(t, Expect().Locator(ByTestID(collector, "current-user")).ToHaveText("casey@ledgvero.localhost"))
 
-	// A collector logs activity but does not manage settings.
+	// A collector logs activity, reads the settings and does not change them.
 	Goto(t, collector, s.URL+"/backoffice/customers/"+customerID(t, s, "Northwind Traders"), http.StatusOK)
 	Must(t, ByTestID(collector, "note-text").Fill("Called AP, payment run on Friday"))
 	Must(t, ByTestID(collector, "save-note").Click())
 	Must(t, Expect().Locator(ByTestID(collector, "flash")).ToHaveText("Note saved."))
 	Must(t, Expect().Locator(ByTestID(collector, "timeline").Locator(`[data-kind="note"]`)).ToContainText("payment run on Friday"))
-	Goto(t, collector, s.URL+"/backoffice/settings", http.StatusForbidden)
+	Goto(t, collector, s.URL+"/backoffice/settings", http.StatusOK)
+	Must(t, Expect().Locator(ByTestID(collector, "collection-form")).ToBeVisible())
+	Must(t, Expect().Locator(ByTestID(collector, "save-collection")).ToHaveCount(0))
+	Goto(t, collector, s.URL+"/backoffice/audit", http.StatusForbidden)
 }
 
 func TestBackofficeViewerCannotAct(t *testing.T) {
