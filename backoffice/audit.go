@@ -27,6 +27,9 @@ func (h *Handler) audit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	for i := range entries {
+		entries[i].OccurredAt = entries[i].OccurredAt.In(h.Timezone)
+	}
 	p := auditPage{page: h.page(c, "Audit log"), Entries: entries, Actor: f.Actor}
 	if len(entries) == f.Limit {
 		p.NextURL = "/backoffice/audit?before=" + itoa(entries[len(entries)-1].ID)

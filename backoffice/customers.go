@@ -1,6 +1,7 @@
 package backoffice
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -142,11 +143,19 @@ func (h *Handler) customer(c echo.Context) error {
 	p.LateFeePct = bpString(acct.LateFee.RateBP)
 	p.LateFeeFlat = billing.Money{Amount: acct.LateFee.FlatMinor, Currency: acct.Currency}.Decimal()
 
-	if seg, err := billing.SegmentOf(ctx, h.Pool, id); err == nil {
-		p.Segment = &seg
-	} else if err != billing.ErrNotFound {
+	seg, err := billing.SegmentOf(ctx, h.Pool, id)
+	if errors.Is(err, billing.ErrNotFound) {
+		// A customer created since the nightly run: score it now, which reads
+		// only its own invoices.
+		if _, err := billing.RecomputeSegments(ctx, h.Pool, today, id); err != nil {
+			return err
+		}
+		seg, err = billing.SegmentOf(ctx, h.Pool, id)
+	}
+	if err != nil {
 		return err
 	}
+	p.Segment = &seg
 	if p.Contacts, err = billing.CustomerContacts(ctx, h.Pool, id); err != nil {
 		return err
 	}
@@ -175,6 +184,9 @@ func (h *Handler) customer(c echo.Context) error {
 	}
 	if p.Timeline, err = billing.Timeline(ctx, h.Pool, id, false, 500); err != nil {
 		return err
+	}
+	for i := range p.Timeline {
+		p.Timeline[i].OccurredAt = p.Timeline[i].OccurredAt.In(h.Timezone)
 	}
 	if p.Staff, err = billing.ListStaff(ctx, h.Pool); err != nil {
 		return err
