@@ -56,6 +56,11 @@ func (h *Handler) login(c echo.Context) error {
 	if err := sess.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
+	err = billing.RecordStaffAction(ctx, h.Pool, billing.StaffAction{Staff: u, Action: "staff.signed_in",
+		Summary: "Signed in", Details: map[string]any{"ip": c.RealIP(), "totp": u.TOTPEnabled}})
+	if err != nil {
+		return err
+	}
 	h.Logger.Info("staff signed in", "staff_id", u.ID)
 	return c.Redirect(http.StatusSeeOther, "/backoffice/")
 }

@@ -67,6 +67,7 @@ func commands() []command {
 		{"reminders", "run the reminder cadence: `reminders run [--as-of YYYY-MM-DD] [--format table|json]`", cmdReminders},
 		{"import", "load a CSV export: `import --preset ledgvero|xero|quickbooks|ibm-ar FILE [--dry-run]`", cmdImport},
 		{"report", "print `report aging|kpis|statement` as a table, CSV or JSON; see `report aging -h`", cmdReport},
+		{"snapshot", "store the dashboard's KPI snapshot: `snapshot [--date D] [--months N] [--segments]`", cmdSnapshot},
 	}
 }
 
