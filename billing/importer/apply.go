@@ -218,8 +218,8 @@ WHERE NOT ch.created`
 
 // allocationsApplySQL allocates payments aimed at one invoice. They take, oldest
 // first, at most what the invoice has open; the rest of each payment stays as
-// customer credit. A new invoice has its whole total available (its stored
-// balance already counts these allocations); an existing one has its open
+// customer credit. A new invoice has its whole total available, because its
+// stored balance already counts these allocations. An existing one has its open
 // balance, which is current because it was refreshed just before.
 const allocationsApplySQL = `
 WITH aimed AS (
@@ -260,8 +260,8 @@ SELECT * FROM inserted`
 // createdEventsSQL appends one event per customer that counts and totals the
 // invoices, payments and disputes this import created for it. The created
 // records carry source 'import' and were stamped in the same transaction, so
-// their created_at equals the event's occurred_at and they can be listed from it;
-// listing a million records inside events would cost more than the import.
+// their created_at equals the event's occurred_at and they can be listed from it.
+// Listing a million records inside events would cost more than the import.
 const createdEventsSQL = `
 WITH inv AS (
 	SELECT customer_id, count(*) AS n, sum(total) AS total, min(number) AS first_number, max(number) AS last_number

@@ -3,8 +3,6 @@ package importer
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -158,15 +156,13 @@ func (r *run) checkAcrossRows(ctx context.Context) error {
 			}
 			r.trace("check "+c.name, traceStart)
 		}
-		tag, err := r.tx.Exec(ctx, siblingsSQL)
-		if err != nil {
+		if _, err := r.tx.Exec(ctx, siblingsSQL); err != nil {
 			return fmt.Errorf("checking invoice rows: %w", err)
 		}
 		found, err := r.collectProblems(ctx)
 		if err != nil {
 			return err
 		}
-		_ = tag
 		if found == 0 || !r.opts.SkipInvalid {
 			break
 		}
@@ -284,8 +280,3 @@ func (r *run) normalize(ctx context.Context) error {
 	}
 	return nil
 }
-
-// itoa formats an int64 for SQL text built from trusted numbers.
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-var _ = strings.TrimSpace

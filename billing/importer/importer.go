@@ -9,7 +9,8 @@
 // two different contents, unknown customers or invoices, numbers already used by
 // another record). Only when no row is invalid, or when Options.SkipInvalid drops
 // the invalid ones, do set-based INSERT ... ON CONFLICT and UPDATE statements
-// write the real tables, with one timeline event per created or changed record.
+// write the real tables. Each changed record gets its own timeline event, and
+// each customer gets one event counting the records the import created for it.
 // Nothing reaches the real tables before the checks pass, and memory stays flat
 // because rows are streamed rather than held.
 //
@@ -70,7 +71,8 @@ func (p Problem) String() string {
 	return fmt.Sprintf("%s:%d: %s: %s", p.File, p.Row, p.Column, p.Reason)
 }
 
-// Counts are what an import did, or would do in a dry run, to one kind of record.
+// Counts are the records of one kind that an import created, updated or left
+// unchanged (or would have, in a dry run).
 type Counts struct {
 	Created   int64 `json:"created"`
 	Updated   int64 `json:"updated"`

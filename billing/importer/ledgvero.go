@@ -8,7 +8,7 @@ import (
 )
 
 // ledgveroPreset reads Ledgvero's own layout: one CSV file whose "record" column
-// says what each row is, so customers, contacts, invoices and payments travel
+// names the kind of each row, so customers, contacts, invoices and payments travel
 // together. Dates are YYYY-MM-DD and amounts are decimals in major units ("1234.50";
 // "1500" for JPY). Cells a record does not use stay empty.
 //
@@ -150,9 +150,9 @@ func (p *ledgveroPreset) invoice(c *rowCheck, rec []string, customer string) sta
 	issue := c.date(c.required(cols, rec, "issue_date"), "issue_date", layoutISO)
 	due := c.date(cols.get(rec, "due_date"), "due_date", layoutISO)
 	c.checkDue(issue, due, "due_date")
-	// An empty currency means the customer's, which the database fills in later;
-	// amounts are checked against the named currency or, without one, with the
-	// decimals of the customer's currency in a later step.
+	// An empty currency means the customer's, which only the database knows. Such
+	// amounts are parsed in thousandths, and a later SQL step checks them against
+	// the decimals of the customer's currency.
 	currency := strings.ToUpper(cols.get(rec, "currency"))
 	parseAs := currency
 	if currency == "" {
