@@ -20,6 +20,7 @@ type dashboardPage struct {
 	Aging    barChart
 	Queues   billing.QueueCounts
 	NoData   bool
+	Stale    bool // the newest snapshot is older than yesterday
 	Currency string
 }
 
@@ -51,6 +52,7 @@ func (h *Handler) dashboard(c echo.Context) error {
 
 	last := months[len(months)-1]
 	p.AsOf, p.Currency = last.Date.Format(), last.Currency
+	p.Stale = last.Date.Before(today.AddDays(-1))
 	p.KPIs = kpiTiles(months)
 	labels := []string{"Current", "1–30", "31–60", "61–90", "91+"}
 	var values []string

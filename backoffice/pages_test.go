@@ -261,3 +261,28 @@ func TestSendLoginLinkQueuesEmail(t *testing.T) {
 		t.Errorf("foreign contact: status %d, want 404", status)
 	}
 }
+
+func TestDashboardWarnsOfStaleSnapshot(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.signIn(t, "col@example.com", billing.RoleCollector)
+	_, body := get(t, c, ts.URL+"/backoffice/")
+	if !strings.Contains(body, `data-testid="no-snapshots"`) {
+		t.Error("no notice without snapshots")
+	}
+	today := billing.Today(testNow, mustNY(t))
+	if _, err := billing.TakeSnapshot(context.Background(), ts.pool, today.AddDays(-5)); err != nil {
+		t.Fatal(err)
+	}
+	_, body = get(t, c, ts.URL+"/backoffice/")
+	if !strings.Contains(body, `data-testid="stale-snapshot"`) {
+		t.Error("no warning for a five-day-old snapshot")
+	}
+	if status, _ := post(t, c, ts.URL+"/backoffice/snapshots", nil); status != http.StatusSeeOther {
+		t.Fatalf("take snapshot: status %d", status)
+	}
+	_, body = get(t, c, ts.URL+"/backoffice/")
+	if strings.Contains(body, `data-testid="stale-snapshot"`) || !strings.Contains(body, today.Format()) {
+		t.Error("today's snapshot is not shown")
+	}
+}
