@@ -24,6 +24,10 @@ func NewTOTPKey(issuer, email string) (*otp.Key, error) {
 }
 
 // ValidTOTP reports whether code is the current code of secret at time now.
+//
+// NOTE: a code stays valid for its whole 30-second step (and one step either side),
+// so an observed code can be replayed within that time; storing the last accepted
+// step per account would close that gap.
 func ValidTOTP(secret, code string, now time.Time) bool {
 	ok, err := totp.ValidateCustom(strings.TrimSpace(code), secret, now, totpOptions)
 	return err == nil && ok
