@@ -29,7 +29,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -286,8 +285,4 @@ func (c columns) get(rec []string, name string) string {
 func (c columns) has(name string) bool {
 	_, ok := c[normalizeHeader(name)]
 	return ok
-}
-
-func containsFold(list []string, s string) bool {
-	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }

@@ -119,7 +119,6 @@ type stageSource struct {
 	line    int64
 	pending []stagedRow
 	current stagedRow
-	raw     []string
 	rawRow  []string
 	err     error
 	rejects *csv.Writer
