@@ -384,3 +384,46 @@ func (h *Handler) writeOff(c echo.Context) error {
 	}
 	return h.redirectWith(c, customerURL(id), "Written off.")
 }
+
+// recordRefund marks a succeeded payment made outside Stripe (wire, check, cash or
+// other) as refunded through billing.SetPaymentStatus, which reopens the invoices
+// it paid. Card and bank payments are refunded in Stripe, whose webhook records it.
+func (h *Handler) recordRefund(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	paymentID, err := pathIDValue(c.FormValue("payment_id"))
+	if err != nil {
+		return badRequest("payment_id: pick a payment of this customer")
+	}
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	if reason == "" {
+		return h.flashErrors(c, customerURL(id), formErrors{"reason": "Give the reason for the refund."})
+	}
+
+	u := staff(c)
+	err = h.inTx(c, func(tx pgx.Tx) error {
+		p, err := billing.PaymentByID(ctx, tx, paymentID)
+		if err != nil || p.CustomerID != id {
+			return billing.ErrNotFound
+		}
+		if p.Method == "card" || p.Method == "ach" {
+			return formErrors{"payment": "Refund card and bank payments in Stripe; its webhook records the refund here."}
+		}
+		if _, err := billing.SetPaymentStatus(ctx, tx, paymentID, billing.PaymentRefunded, h.today(), billing.StaffActor(u), "backoffice"); err != nil {
+			return err
+		}
+		return billing.RecordStaffAction(ctx, tx, billing.StaffAction{Staff: u, Action: "payment.refund_recorded", CustomerID: id,
+			Summary: "Recorded a refund of " + p.Amount.String() + ": " + reason,
+			Details: map[string]any{"payment_id": paymentID, "reason": reason}})
+	})
+	if errors.Is(err, billing.ErrConflict) {
+		return h.flashErrors(c, customerURL(id), formErrors{"payment": "Only a succeeded payment can be refunded."})
+	}
+	if err != nil {
+		return h.flashErrors(c, customerURL(id), err)
+	}
+	return h.redirectWith(c, customerURL(id), "Refund recorded; the invoices it paid are open again.")
+}

@@ -286,3 +286,51 @@ func TestDashboardWarnsOfStaleSnapshot(t *testing.T) {
 		t.Error("today's snapshot is not shown")
 	}
 }
+
+func TestAdminRecordsRefund(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	var customerID, invoiceID, open int64
+	if err := ts.pool.QueryRow(ctx, `SELECT customer_id, id, open_minor FROM invoices ORDER BY due_date, id LIMIT 1`).Scan(&customerID, &invoiceID, &open); err != nil {
+		t.Fatal(err)
+	}
+	pay := func(method, ref string) int64 {
+		p, err := billing.RecordPayment(ctx, ts.pool, billing.NewPayment{CustomerID: customerID, ExternalID: ref, Method: method,
+			Amount: billing.Money{Amount: 1000, Currency: "USD"}, ReceivedOn: billing.NewDate(2026, 3, 1), InvoiceIDs: []int64{invoiceID},
+			Source: "backoffice"}, billing.SystemActor("test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.ID
+	}
+	wire, card := pay("wire", "W-1"), pay("card", "ch_1")
+	base := ts.URL + "/backoffice/customers/" + itoa(customerID)
+
+	admin := ts.signIn(t, "admin@example.com", billing.RoleAdmin)
+	_, body := get(t, admin, base)
+	if strings.Count(body, `data-testid="record-refund"`) != 1 {
+		t.Errorf("want one refund button, for the wire payment only")
+	}
+	if status, _ := post(t, admin, base+"/refunds", url.Values{"payment_id": {itoa(card)}, "reason": {"x"}}); status != http.StatusSeeOther {
+		t.Errorf("card refund: status %d, want a redirect with an error", status)
+	}
+	if status, _ := post(t, admin, base+"/refunds", url.Values{"payment_id": {itoa(wire)}, "reason": {"Paid twice"}}); status != http.StatusSeeOther {
+		t.Fatalf("wire refund: status %d", status)
+	}
+	var wireStatus, cardStatus string
+	_ = ts.pool.QueryRow(ctx, `SELECT status FROM payments WHERE id = $1`, wire).Scan(&wireStatus)
+	_ = ts.pool.QueryRow(ctx, `SELECT status FROM payments WHERE id = $1`, card).Scan(&cardStatus)
+	if wireStatus != "refunded" || cardStatus != "succeeded" {
+		t.Errorf("statuses wire %s, card %s; want refunded and succeeded", wireStatus, cardStatus)
+	}
+	var after int64
+	if err := ts.pool.QueryRow(ctx, `SELECT open_minor FROM invoices WHERE id = $1`, invoiceID).Scan(&after); err != nil || after != open-1000 {
+		t.Errorf("open balance %d after one of two 10.00 payments was refunded, want %d", after, open-1000)
+	}
+
+	collector := ts.signIn(t, "col@example.com", billing.RoleCollector)
+	if status, _ := post(t, collector, base+"/refunds", url.Values{"payment_id": {itoa(card)}, "reason": {"x"}}); status != http.StatusForbidden {
+		t.Errorf("collector refund: status %d, want 403", status)
+	}
+}
