@@ -168,7 +168,7 @@ const paymentsApplySQL = `
 CREATE TEMP TABLE import_payments ON COMMIT DROP AS
 SELECT DISTINCT ON (r.payment_ext) r.payment_ext AS ext, r.row_no, c.id AS customer_id, r.currency,
 	r.payment_minor AS amount, r.paid_on, r.method, coalesce(r.reference, '') AS reference,
-	r.payment_invoice_ext AS invoice_ext
+	r.payment_invoice_ext AS invoice_ext, r.paid_on_guessed
 FROM import_rows r JOIN customers c ON c.external_id = r.customer_ext
 WHERE r.payment_ext IS NOT NULL
 ORDER BY r.payment_ext, r.row_no;
@@ -179,8 +179,9 @@ SELECT n.*, coalesce(p.id, nextval(pg_get_serial_sequence('payments', 'id'))) AS
 	p.amount_minor AS old_amount, p.received_on AS old_paid_on
 FROM import_payments n LEFT JOIN payments p ON p.external_id = n.ext
 WHERE p.id IS NULL
-	OR (p.status = 'succeeded' AND (p.amount_minor, p.received_on, p.method, p.reference)
-		IS DISTINCT FROM (n.amount, n.paid_on, n.method, n.reference));
+	OR (p.status = 'succeeded' AND (p.amount_minor, p.method, p.reference) IS DISTINCT FROM (n.amount, n.method, n.reference))
+	OR (p.status = 'succeeded' AND NOT n.paid_on_guessed AND p.received_on <> n.paid_on);
+UPDATE import_payment_changes SET paid_on = old_paid_on WHERE paid_on_guessed AND NOT created;
 ANALYZE import_payment_changes;
 
 INSERT INTO payments (id, customer_id, external_id, method, status, currency, amount_minor, received_on, reference,

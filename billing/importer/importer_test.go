@@ -278,6 +278,14 @@ func TestImportQuickBooks(t *testing.T) {
 	if r.Buckets.Total().Amount != 155000 {
 		t.Errorf("open on %s = %s, want 1550.00", today, r.Buckets.Total().Decimal())
 	}
+
+	again, err := importString(t, pool, quickbooksCSV, "quickbooks", importer.Options{Today: today.AddDays(7)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Payments.Updated != 0 || again.Payments.Unchanged != 2 {
+		t.Errorf("import a week later: payments %+v, want 2 unchanged", again.Payments)
+	}
 }
 
 const ledgveroCSV = `record,customer_id,customer_name,currency,terms_days,contact_email,contact_name,invoice_id,issue_date,due_date,description,quantity,amount,tax,payment_id,payment_date,method

@@ -19,8 +19,8 @@ import (
 // Amount are required; Open Balance, Currency, P.O. Number and Memo (or
 // Description, stored as the line text) are optional. When Open Balance is
 // below Amount, the difference is recorded as a payment dated the day of the
-// import, because the report does not say when it was paid; an Open Balance above
-// Amount is rejected. Other columns (Terms, Status, Transaction Type, ...) are
+// first import that sees it, because the report does not say when it was paid.
+// Later imports keep that date. An Open Balance above Amount is rejected. Other columns (Terms, Status, Transaction Type, ...) are
 // accepted and not stored.
 //
 // Customers are keyed "quickbooks:" plus Customer and invoices "quickbooks:" plus
@@ -105,6 +105,7 @@ func (p *quickbooksPreset) parse(rec []string) ([]stagedRow, []Problem) {
 	if open != nil && *open < *amount {
 		row.paymentExt = "quickbooks:payment:" + number
 		row.paidOn = p.opts.Today
+		row.paidOnGuessed = true
 		row.paymentAmount = ptr(*amount - *open)
 		row.method = billing.MethodOther
 		row.paymentInvoiceExt = ext

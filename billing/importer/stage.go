@@ -53,6 +53,9 @@ type stagedRow struct {
 	// milliAmounts marks amounts parsed in thousandths of a major unit because the
 	// row's currency is the customer's and not known yet; SQL converts them.
 	milliAmounts bool
+	// paidOnGuessed marks a payment date the file does not state (the import day),
+	// which a later import of the same file must not count as a change.
+	paidOnGuessed bool
 }
 
 // kindRejected marks the place of a record rejected while streaming, so the other
@@ -65,7 +68,7 @@ var stageColumns = []string{
 	"contact_name", "contact_email", "contact_roles", "receives_reminders",
 	"invoice_ext", "invoice_number", "po_number", "issue_date", "due_date",
 	"line_description", "quantity_milli", "unit_price_minor", "line_amount_minor", "tax_minor",
-	"payment_ext", "paid_on", "payment_minor", "method", "reference", "payment_invoice_ext", "disputed", "milli_amounts", "raw",
+	"payment_ext", "paid_on", "payment_minor", "method", "reference", "payment_invoice_ext", "disputed", "milli_amounts", "paid_on_guessed", "raw",
 }
 
 const createStageSQL = `
@@ -76,7 +79,7 @@ CREATE TEMP TABLE import_rows (
 	invoice_ext text, invoice_number text, po_number text, issue_date date, due_date date,
 	line_description text, quantity_milli bigint, unit_price_minor bigint, line_amount_minor bigint, tax_minor bigint,
 	payment_ext text, paid_on date, payment_minor bigint, method text, reference text, payment_invoice_ext text,
-	disputed boolean, milli_amounts boolean NOT NULL, raw text[]
+	disputed boolean, milli_amounts boolean NOT NULL, paid_on_guessed boolean NOT NULL, raw text[]
 ) ON COMMIT DROP`
 
 func nullable(s string) any {
@@ -206,7 +209,7 @@ func (s *stageSource) Values() ([]any, error) {
 		nullable(w.invoiceExt), nullable(w.invoiceNumber), nullable(w.poNumber), nullableDate(w.issueDate), nullableDate(w.dueDate),
 		nullable(w.lineDescription), w.quantityMilli, w.unitPrice, w.lineAmount, w.tax,
 		nullable(w.paymentExt), nullableDate(w.paidOn), w.paymentAmount, nullable(w.method), nullable(w.reference),
-		nullable(w.paymentInvoiceExt), w.disputed, w.milliAmounts, raw,
+		nullable(w.paymentInvoiceExt), w.disputed, w.milliAmounts, w.paidOnGuessed, raw,
 	}, nil
 }
 
