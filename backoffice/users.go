@@ -22,7 +22,7 @@ type usersPage struct {
 }
 
 func (h *Handler) users(c echo.Context) error {
-	list, err := billing.ListStaff(c.Request().Context(), h.Pool)
+	list, err := h.listStaff(c)
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (h *Handler) users(c echo.Context) error {
 // renderUsersWithPassword shows the users page with a one-time password. It renders
 // instead of redirecting so the password never passes through the session store.
 func (h *Handler) renderUsersWithPassword(c echo.Context, email, password, msg string) error {
-	list, err := billing.ListStaff(c.Request().Context(), h.Pool)
+	list, err := h.listStaff(c)
 	if err != nil {
 		return err
 	}
@@ -168,4 +168,19 @@ func (h *Handler) setUserRole(c echo.Context) error {
 		return err
 	}
 	return h.redirectWith(c, "/backoffice/settings/users", "Role changed.")
+}
+
+// listStaff returns the staff accounts with lockout times in the seller's zone.
+func (h *Handler) listStaff(c echo.Context) ([]billing.StaffListItem, error) {
+	list, err := billing.ListStaff(c.Request().Context(), h.Pool)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i].LockedUntil != nil {
+			local := list[i].LockedUntil.In(h.Timezone)
+			list[i].LockedUntil = &local
+		}
+	}
+	return list, nil
 }
