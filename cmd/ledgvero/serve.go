@@ -124,6 +124,12 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 			// Risk scores and segments are recomputed nightly at 02:00 in the seller's zone.
 			river.NewPeriodicJob(scoring.Daily{Hour: 2, Loc: a.cfg.OrgTimezone},
 				func() (river.JobArgs, *river.InsertOpts) { return scoring.SegmentsArgs{}, nil }, nil),
+			// The dashboard trends read one KPI snapshot a day. It is taken late in the
+			// seller's day and at start-up, so a new install has a first point at once;
+			// a second snapshot on the same day replaces the first.
+			river.NewPeriodicJob(scoring.Daily{Hour: 23, Loc: a.cfg.OrgTimezone},
+				func() (river.JobArgs, *river.InsertOpts) { return scoring.SnapshotArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
 			collect.PeriodicJob(a.cfg.ReminderHour, a.cfg.OrgTimezone, a.now),
 			collect.DeliveryPeriodicJob(),
 			// Recurring invoices are issued at 06:00 in the seller's zone.
