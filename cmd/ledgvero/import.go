@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -24,8 +25,8 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 	if err := fs.Parse(reorderFlags(args)); err != nil {
 		return err
 	}
-	if *preset == "" {
-		return usageError{"missing --preset: use ledgvero, xero, quickbooks or ibm-ar"}
+	if !slices.Contains(importer.Presets(), *preset) {
+		return usageError{fmt.Sprintf("invalid or missing --preset %q: use ledgvero, xero, quickbooks or ibm-ar", *preset)}
 	}
 	if fs.NArg() != 1 {
 		return usageError{"expected one FILE after the flags, as in `ledgvero import --preset ibm-ar ar.csv`"}
