@@ -73,19 +73,27 @@ SELECT customer_id, CASE WHEN created THEN 'contact.imported' ELSE 'contact.upda
 	jsonb_build_object('email', email)
 FROM import_contact_changes`
 
-// invoicesApplySQL writes invoices and their lines. An invoice counts as changed
+// invoicesApplySQL writes invoices and their lines. Presets with one row per
+// invoice skip the grouping that multi-line invoices need. An invoice counts as changed
 // when a header field or any line differs; its lines are then replaced. A new
 // invoice is inserted with the balance that the payments aimed at it in the same
 // file will leave (import_planned), so a million new invoices are written once
 // instead of written and then updated.
 const invoicesApplySQL = `
 CREATE TEMP TABLE import_invoices ON COMMIT DROP AS
-SELECT r.invoice_ext AS ext, min(r.row_no) AS row_no, c.id AS customer_id, min(r.invoice_number) AS number,
-	coalesce(min(r.po_number), '') AS po_number, min(r.issue_date) AS issue_date, min(r.due_date) AS due_date,
-	min(r.currency) AS currency, sum(r.line_amount_minor) AS subtotal, sum(r.tax_minor) AS tax,
-	md5(string_agg(concat_ws('|', r.line_description, r.quantity_milli, r.unit_price_minor, r.line_amount_minor), '/' ORDER BY r.row_no)) AS lines_hash
+SELECT r.invoice_ext AS ext, r.row_no, c.id AS customer_id, r.invoice_number AS number,
+	coalesce(r.po_number, '') AS po_number, r.issue_date, r.due_date, r.currency,
+	r.line_amount_minor AS subtotal, r.tax_minor AS tax,
+	md5(concat_ws('|', r.line_description, r.quantity_milli, r.unit_price_minor, r.line_amount_minor)) AS lines_hash
 FROM import_rows r JOIN customers c ON c.external_id = r.customer_ext
-WHERE r.kind = 'invoice'
+WHERE r.kind = 'invoice' AND r.whole_row
+UNION ALL
+SELECT r.invoice_ext, min(r.row_no), c.id, min(r.invoice_number),
+	coalesce(min(r.po_number), ''), min(r.issue_date), min(r.due_date), min(r.currency),
+	sum(r.line_amount_minor), sum(r.tax_minor),
+	md5(string_agg(concat_ws('|', r.line_description, r.quantity_milli, r.unit_price_minor, r.line_amount_minor), '/' ORDER BY r.row_no))
+FROM import_rows r JOIN customers c ON c.external_id = r.customer_ext
+WHERE r.kind = 'invoice' AND NOT r.whole_row
 GROUP BY r.invoice_ext, c.id;
 ANALYZE import_invoices;
 

@@ -256,9 +256,16 @@ func (r *run) dropInvalid(ctx context.Context) error {
 	return nil
 }
 
-// normalizeSQL fills in what the file left to the customer: the currency, the
-// amounts parsed in thousandths, line amounts and due dates from the customer's terms.
+// normalizeSQL drops repeats of whole-row records (an identical row imported
+// twice in one file is one record), then fills in what the file left to the
+// customer: the currency, the amounts parsed in thousandths, line amounts and due
+// dates from the customer's terms.
 const normalizeSQL = `
+DELETE FROM import_rows r USING (
+	SELECT kind, key, min(row_no) AS first_row FROM import_rows WHERE whole_row
+	GROUP BY kind, key HAVING count(*) > 1
+) d
+WHERE r.whole_row AND r.kind = d.kind AND r.key = d.key AND r.row_no > d.first_row;
 UPDATE import_rows r SET
 	currency = coalesce(r.currency, c.db_currency, c.file_currency),
 	unit_price_minor = CASE WHEN r.milli_amounts THEN r.unit_price_minor / (10 ^ (3 - cur.digits))::bigint ELSE r.unit_price_minor END,

@@ -208,6 +208,27 @@ func TestImportIBMChangedRow(t *testing.T) {
 	}
 }
 
+func TestImportIBMRepeatedRowIsOneInvoice(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	data := "countryCode,customerID,PaperlessDate,invoiceNumber,InvoiceDate,DueDate,InvoiceAmount,Disputed,SettledDate,PaperlessBill,DaysToSettle,DaysLate\n" +
+		"391,0379-NEVHP,4/6/2013,0000611365,1/2/2013,2/1/2013,55.94,Yes,1/15/2013,Paper,13,0\n" +
+		"391,0379-NEVHP,4/6/2013,0000611365,1/2/2013,2/1/2013,55.94,Yes,1/15/2013,Paper,13,0\n"
+	rep, err := importString(t, pool, data, "ibm-ar", importer.Options{})
+	if err != nil {
+		t.Fatalf("import: %v %v", err, rep.Problems)
+	}
+	if got := count(t, pool, `SELECT total_minor FROM invoices WHERE number = '0000611365'`); got != 5594 {
+		t.Errorf("total = %d, want 5594", got)
+	}
+	if rep.Invoices.Created != 1 || rep.Payments.Created != 1 || rep.Disputes.Created != 1 {
+		t.Errorf("created %d invoices, %d payments, %d disputes; want 1 each", rep.Invoices.Created, rep.Payments.Created, rep.Disputes.Created)
+	}
+	if got := count(t, pool, `SELECT count(*) FROM invoice_lines`); got != 1 {
+		t.Errorf("%d invoice lines, want 1", got)
+	}
+}
+
 func TestImportXeroRejectsDueBeforeIssue(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
