@@ -187,6 +187,7 @@ func benchServer(b *testing.B, pool *pgxpool.Pool) (*httptest.Server, *http.Clie
 	tz, _ := time.LoadLocation("America/New_York")
 	now := func() time.Time { return time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC) }
 	e := echo.New()
+	e.Validator = billing.NewFormValidator()
 	e.Renderer = echoRenderer{renderer}
 	h := &Handler{
 		Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now, Timezone: tz,

@@ -15,16 +15,31 @@ func (h *Handler) loginForm(c echo.Context) error {
 	return c.Render(http.StatusOK, "backoffice/login", loginPage{Base: h.base(c, "Staff sign in")})
 }
 
+// loginInput is the staff sign-in form as submitted.
+type loginInput struct {
+	Email    string `form:"email" validate:"required,email,max=254" label:"e-mail address"`
+	Password string `form:"password" validate:"required,max=1024" label:"password"`
+	Code     string `form:"code" validate:"omitempty,numeric,len=6" label:"authenticator code"`
+}
+
 func (h *Handler) login(c echo.Context) error {
 	ctx := c.Request().Context()
-	email := strings.TrimSpace(c.FormValue("email"))
-	page := loginPage{Base: h.base(c, "Staff sign in"), Email: email}
-	if email == "" || c.FormValue("password") == "" {
-		page.Error = "Enter your e-mail address and password."
+	var in loginInput
+	if err := c.Bind(&in); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The sign-in form could not be read. Reload the page and try again.")
+	}
+	in.Email, in.Code = strings.TrimSpace(in.Email), strings.TrimSpace(in.Code)
+	page := loginPage{Base: h.base(c, "Staff sign in"), Email: in.Email, AskCode: in.Code != ""}
+	if err := c.Validate(&in); err != nil {
+		var fe billing.FieldErrors
+		if !errors.As(err, &fe) {
+			return err
+		}
+		page.Error = firstOf(fe, "email", "password", "code")
 		return c.Render(http.StatusUnprocessableEntity, "backoffice/login", page)
 	}
 
-	u, err := billing.Authenticate(ctx, h.Pool, email, c.FormValue("password"), c.FormValue("code"), h.Now())
+	u, err := billing.Authenticate(ctx, h.Pool, in.Email, in.Password, in.Code, h.Now())
 	switch {
 	case errors.Is(err, billing.ErrLocked):
 		page.Error = fmt.Sprintf("This account is locked after %d failed sign-ins. Try again in %d minutes or ask an admin to reset your password.",
@@ -75,4 +90,14 @@ func (h *Handler) logout(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/backoffice/login")
+}
+
+// firstOf returns the message of the first listed field that has one.
+func firstOf(fe billing.FieldErrors, fields ...string) string {
+	for _, f := range fields {
+		if msg, ok := fe[f]; ok {
+			return msg
+		}
+	}
+	return fe.Error()
 }

@@ -68,6 +68,7 @@ func newTestServer(t *testing.T, opts ...func(*Handler)) *testServer {
 	}
 
 	e := echo.New()
+	e.Validator = billing.NewFormValidator()
 	e.Renderer = echoRenderer{renderer}
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		status := http.StatusInternalServerError

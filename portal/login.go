@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/mail"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -16,13 +15,27 @@ func (h *Handler) loginForm(c echo.Context) error {
 	return c.Render(http.StatusOK, "portal/login", loginPage{Base: h.base(c, "Sign in")})
 }
 
+// linkRequestInput is the sign-in link request form as submitted.
+type linkRequestInput struct {
+	Email string `form:"email" validate:"required,email,max=254" label:"e-mail address"`
+}
+
 // requestLink answers the same whether or not the address belongs to a contact,
 // so the form cannot be used to find out who our customers are.
 func (h *Handler) requestLink(c echo.Context) error {
-	email := strings.TrimSpace(c.FormValue("email"))
+	var in linkRequestInput
+	if err := c.Bind(&in); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+	}
+	email := strings.TrimSpace(in.Email)
+	in.Email = email
 	page := loginPage{Base: h.base(c, "Sign in"), Email: email}
-	if _, err := mail.ParseAddress(email); err != nil || !strings.Contains(email, "@") {
-		page.Error = "Enter a valid e-mail address, such as ap@yourcompany.com."
+	if err := c.Validate(&in); err != nil {
+		var fe billing.FieldErrors
+		if !errors.As(err, &fe) {
+			return err
+		}
+		page.Error = fe["email"]
 		return c.Render(http.StatusUnprocessableEntity, "portal/login", page)
 	}
 

@@ -71,6 +71,7 @@ func newPayServer(tb testing.TB) *payServer {
 	}
 
 	e := echo.New()
+	e.Validator = billing.NewFormValidator()
 	e.Renderer = echoRenderer{renderer}
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		status := http.StatusInternalServerError

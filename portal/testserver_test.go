@@ -67,6 +67,7 @@ func newTestServer(t testing.TB) *testServer {
 	}
 
 	e := echo.New()
+	e.Validator = billing.NewFormValidator()
 	e.Renderer = echoRenderer{renderer}
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		status := http.StatusInternalServerError

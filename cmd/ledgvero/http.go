@@ -40,6 +40,7 @@ func newServer(a *app) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = echoRenderer{renderer}
+	e.Validator = billing.NewFormValidator()
 	e.HTTPErrorHandler = errorHandler(a.logger, renderer)
 	e.IPExtractor = ipExtractor(a.cfg.TrustedProxies)
 	e.Server.ReadHeaderTimeout = 10 * time.Second
