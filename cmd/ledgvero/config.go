@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,11 +61,15 @@ func loadConfig(getenv func(string) string) (Config, []string, error) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
 		}
+		if def != "" {
+			warnings = append(warnings, name)
+		}
 		return def
 	}
 	dur := func(name string, def time.Duration) time.Duration {
 		v := getenv(name)
 		if v == "" {
+			warnings = append(warnings, name)
 			return def
 		}
 		d, err := time.ParseDuration(v)
@@ -185,5 +190,6 @@ func loadConfig(getenv func(string) string) (Config, []string, error) {
 	if len(errs) > 0 {
 		return Config{}, nil, errors.Join(errs...)
 	}
-	return c, warnings, nil
+	slices.Sort(warnings)
+	return c, slices.Compact(warnings), nil
 }

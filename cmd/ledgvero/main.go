@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -100,15 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return 2
 	}
 	logger := newLogger(cfg.LogFormat, stderr, cfg.LogLevel)
-	// The server warns about each development default; one-shot commands only
-	// mention them at debug level so their output stays readable.
-	level := slog.LevelDebug
-	if cmd.name == "serve" {
-		level = slog.LevelWarn
-	}
-	for _, name := range defaulted {
-		logger.Log(ctx, level, "using development default", "variable", name)
-	}
+	logDefaults(ctx, logger, cmd.name == "serve", defaulted)
 
 	pool, err := billing.OpenPool(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -160,4 +153,28 @@ func newFlagSet(name string, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("ledgvero "+name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	return fs
+}
+
+// logDefaults reports the variables that fell back to development defaults. The
+// server warns, with a line of its own for each secret; one-shot commands log at
+// debug level so their output stays readable.
+func logDefaults(ctx context.Context, logger *slog.Logger, serving bool, defaulted []string) {
+	if len(defaulted) == 0 {
+		return
+	}
+	level := slog.LevelDebug
+	if serving {
+		level = slog.LevelWarn
+	}
+	var others []string
+	for _, name := range defaulted {
+		if name == "SESSION_SECRET" || name == "STRIPE_WEBHOOK_SECRET" {
+			logger.Log(ctx, level, "using a development secret: set it before going live", "variable", name)
+			continue
+		}
+		others = append(others, name)
+	}
+	if len(others) > 0 {
+		logger.Log(ctx, level, "using development defaults", "variables", strings.Join(others, ","))
+	}
 }
