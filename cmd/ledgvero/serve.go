@@ -121,9 +121,12 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return websession.CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
-			// Risk scores and segments are recomputed nightly at 02:00 in the seller's zone.
+			// Risk scores and segments, which also carry the customer list's balances,
+			// are recomputed nightly at 02:00 in the seller's zone and at start-up, so
+			// a new install does not list every customer at zero until the first night.
 			river.NewPeriodicJob(scoring.Daily{Hour: 2, Loc: a.cfg.OrgTimezone},
-				func() (river.JobArgs, *river.InsertOpts) { return scoring.SegmentsArgs{}, nil }, nil),
+				func() (river.JobArgs, *river.InsertOpts) { return scoring.SegmentsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
 			// The dashboard trends read one KPI snapshot a day. It is taken late in the
 			// seller's day and at start-up, so a new install has a first point at once;
 			// a second snapshot on the same day replaces the first.
