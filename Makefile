@@ -38,7 +38,7 @@ run: $(START_DB) mail-start build ## start PostgreSQL and Mailpit, migrate, seed
 	if [ "$(SAMPLE)" = ibm ]; then $(BIN) import --preset ibm-ar billing/importer/testdata/ibm-ar.csv; echo; fi; \
 	echo "Back office:   $$LEDGVERO_BASE_URL/backoffice/login"; \
 	echo "Demo debtor:   $$($(BIN) magic-link --email ap@northwind.example)"; \
-	echo "Mail catcher:  http://127.0.0.1:8025/view/latest.html"; \
+	echo "Mail catcher:  http://127.0.0.1:8025/view/latest.html (text part: /view/latest.txt)"; \
 	echo "Press Ctrl-C to stop the server; \`make db-stop\` stops PostgreSQL and Mailpit."; echo; \
 	exec $(BIN) serve
 
