@@ -117,6 +117,16 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 	return out, nil
 }
 
+// RiverStatus returns how many of River's migrations are applied and how many
+// this binary carries.
+func (r *Runner) RiverStatus(ctx context.Context) (applied, known int, err error) {
+	existing, err := r.river.ExistingVersions(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("reading river migrations: %w", err)
+	}
+	return len(existing), len(r.river.AllVersions()), nil
+}
+
 // Check returns ErrOutdated unless every embedded migration, River's included, is applied.
 func (r *Runner) Check(ctx context.Context) error {
 	pending, err := r.goose.HasPending(ctx)

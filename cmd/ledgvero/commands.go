@@ -43,12 +43,13 @@ func cmdMigrate(ctx context.Context, a *app, args []string) error {
 		if err != nil {
 			return err
 		}
+		applied, known, err := runner.RiverStatus(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%-8s river job queue: %d of %d migrations\n", stateOf(applied == known), applied, known)
 		for _, s := range list {
-			state := "pending"
-			if s.Applied {
-				state = "applied"
-			}
-			fmt.Fprintf(a.stdout, "%-8s %s\n", state, s.Path)
+			fmt.Fprintf(a.stdout, "%-8s %s\n", stateOf(s.Applied), s.Path)
 		}
 	case "down":
 		name, err := runner.Down(ctx)
@@ -60,6 +61,13 @@ func cmdMigrate(ctx context.Context, a *app, args []string) error {
 		return usageError{fmt.Sprintf("unknown action %q: use status, down or nothing to apply all", action)}
 	}
 	return nil
+}
+
+func stateOf(applied bool) string {
+	if applied {
+		return "applied"
+	}
+	return "pending"
 }
 
 // requireSchema stops a command that needs the current schema when migrations are pending.
