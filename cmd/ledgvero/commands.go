@@ -154,6 +154,10 @@ func cmdUser(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 
+	if action == "add" && !billing.ValidRole(*role) {
+		return usageError{fmt.Sprintf("invalid --role %q: use admin, collector or viewer", *role)}
+	}
+
 	password, err := bufio.NewReader(a.stdin).ReadString('\n')
 	if err != nil && password == "" {
 		return usageError{"missing password: write it to standard input, for example `echo 'long passphrase' | ledgvero user add ...`"}
@@ -161,9 +165,6 @@ func cmdUser(ctx context.Context, a *app, args []string) error {
 	password = strings.TrimRight(password, "\r\n")
 
 	if action == "add" {
-		if !billing.ValidRole(*role) {
-			return usageError{fmt.Sprintf("invalid --role %q: use admin, collector or viewer", *role)}
-		}
 		u, err := billing.CreateStaff(ctx, a.pool, *email, *role, password)
 		if err != nil {
 			return err
