@@ -1,5 +1,10 @@
 package billing
 
+import (
+	"fmt"
+	"strings"
+)
+
 // EarlyPaymentDiscount returns the early-payment discount that a payment earns on
 // one invoice when it settles the invoice's whole open balance.
 //
@@ -22,4 +27,35 @@ func EarlyPaymentDiscount(total, open Money, rateBP int64, until, initiatedOn Da
 		return none
 	}
 	return Money{Amount: d.Amount, Currency: open.Currency}
+}
+
+// DiscountInWords states an invoice's early-payment discount terms as of today,
+// using the rule of EarlyPaymentDiscount, so the words never offer a discount
+// that a payment made today would not earn. While the window is open it offers
+// the discount with its amount. After the window it states the terms as history
+// marked "(expired)". When nothing is open inside the window it states the terms
+// without an offer. It returns "" for an invoice without a discount.
+func DiscountInWords(total, open Money, rateBP int64, until, today Date) string {
+	if rateBP <= 0 || until.IsZero() {
+		return ""
+	}
+	if d := EarlyPaymentDiscount(total, open, rateBP, until, today); d.Amount > 0 {
+		return fmt.Sprintf("Pay the whole balance by %s to save %s (%s).", until.Format(), FormatPercent(rateBP), d)
+	}
+	if today.After(until) {
+		return fmt.Sprintf("%s discount if paid by %s (expired).", FormatPercent(rateBP), until.Format())
+	}
+	return fmt.Sprintf("%s discount if paid by %s.", FormatPercent(rateBP), until.Format())
+}
+
+// FormatPercent formats basis points as a percentage without trailing zeros:
+// 200 is "2%" and 150 is "1.5%".
+func FormatPercent(bp int64) string {
+	sign := ""
+	if bp < 0 {
+		sign, bp = "-", -bp
+	}
+	s := fmt.Sprintf("%d.%02d", bp/100, bp%100)
+	s = strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+	return sign + s + "%"
 }

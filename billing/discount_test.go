@@ -39,3 +39,34 @@ func TestEarlyPaymentDiscount(t *testing.T) {
 		})
 	}
 }
+
+func TestDiscountInWords(t *testing.T) {
+	t.Parallel()
+	until := billing.NewDate(2026, 11, 24)
+	total := billing.Money{Amount: 614000, Currency: "USD"}
+	tests := []struct {
+		name   string
+		open   billing.Money
+		rateBP int64
+		until  billing.Date
+		today  billing.Date
+		want   string
+	}{
+		{"window open", total, 200, until, until.AddDays(-5), "Pay the whole balance by Nov 24, 2026 to save 2% ($122.80)."},
+		{"last day of window", total, 200, until, until, "Pay the whole balance by Nov 24, 2026 to save 2% ($122.80)."},
+		{"window passed", total, 200, until, until.AddDays(10), "2% discount if paid by Nov 24, 2026 (expired)."},
+		{"long overdue", total, 150, until, until.AddDays(70), "1.5% discount if paid by Nov 24, 2026 (expired)."},
+		{"nothing open in window", billing.Money{Currency: "USD"}, 200, until, until, "2% discount if paid by Nov 24, 2026."},
+		{"capped at open balance", billing.Money{Amount: 5000, Currency: "USD"}, 200, until, until, "Pay the whole balance by Nov 24, 2026 to save 2% ($50.00)."},
+		{"no discount", total, 0, until, until, ""},
+		{"no window", total, 200, billing.Date{}, until, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := billing.DiscountInWords(total, tt.open, tt.rateBP, tt.until, tt.today)
+			if got != tt.want {
+				t.Errorf("DiscountInWords = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -10,6 +10,8 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 	"github.com/labstack/echo/v4"
+
+	"github.com/ledgvero/ledgvero/billing"
 )
 
 // csvCell makes text safe for a spreadsheet: a cell starting with '=', '+', '-'
@@ -99,7 +101,8 @@ func (h *Handler) invoicePDF(c echo.Context) error {
 	if inv.PONumber != "" {
 		doc.text("PO number: " + inv.PONumber)
 	}
-	for _, t := range termsInWords(inv.Terms, inv.Total) {
+	today := billing.Today(h.Now(), h.Timezone)
+	for _, t := range termsInWords(inv.Terms, inv.Total, inv.Open, today) {
 		doc.text(t)
 	}
 	doc.gap()

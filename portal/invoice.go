@@ -118,7 +118,7 @@ func (h *Handler) renderInvoice(c echo.Context, status int, edit func(*invoicePa
 		Base: h.base(c, "Invoice "+inv.Number), ID: inv.ID, Number: inv.Number, PONumber: inv.PONumber,
 		Issued: inv.IssueDate.Format(), Due: inv.DueDate.Format(), Total: inv.Total.String(), Open: inv.Open.String(),
 		DaysOverdue: inv.DaysOverdue, Status: st, StatusClass: statusClass(st), Payable: inv.Open.Amount > 0,
-		Terms: termsInWords(inv.Terms, inv.Total), Confirmed: confirmed,
+		Terms: termsInWords(inv.Terms, inv.Total, inv.Open, today), Confirmed: confirmed,
 		Today: today.String(), MaxDate: today.AddDays(settings.PromiseMaxDays).String(),
 		Promise: promiseForm{Amount: inv.Open.Decimal()},
 	}
@@ -173,15 +173,15 @@ func formatQuantity(milli int64) string {
 	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
 }
 
-// termsInWords describes the payment terms copied onto an invoice.
-func termsInWords(t billing.InvoiceTerms, total billing.Money) []string {
+// termsInWords describes the payment terms copied onto an invoice as of today.
+// The early-payment discount is offered only while a payment made today earns it.
+func termsInWords(t billing.InvoiceTerms, total, open billing.Money, today billing.Date) []string {
 	out := []string{fmt.Sprintf("Payment is due %d days after the invoice date.", t.NetDays)}
 	if t.NetDays == 0 {
 		out[0] = "Payment is due on receipt."
 	}
-	if t.DiscountRateBP > 0 && !t.DiscountUntil.IsZero() {
-		out = append(out, fmt.Sprintf("Pay the whole balance by %s to save %s%% (%s).",
-			t.DiscountUntil.Format(), percent(t.DiscountRateBP), total.Percent(t.DiscountRateBP)))
+	if discount := billing.DiscountInWords(total, open, t.DiscountRateBP, t.DiscountUntil, today); discount != "" {
+		out = append(out, discount)
 	}
 	switch t.LateFee.Kind {
 	case "flat":

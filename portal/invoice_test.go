@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"compress/zlib"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -215,4 +217,82 @@ func readAll(t *testing.T, resp *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(body)
+}
+
+func TestInvoiceDiscountExpired(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	id, err := billing.CreateCustomer(ctx, ts.pool, billing.Customer{
+		Name: "Contoso", Currency: "USD", Terms: billing.Terms{NetDays: 30, DiscountRateBP: 200, DiscountDays: 10},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := billing.AddContact(ctx, ts.pool, billing.Contact{CustomerID: id, Email: "ap@contoso.example", ReceivesReminders: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Today is Mar 2, 2026: the window of the first invoice ended on Feb 11,
+	// the window of the second one is open until Mar 7.
+	expired := ts.invoice(t, id, "INV-OLD", "6140.00", billing.NewDate(2026, 2, 1))
+	open := ts.invoice(t, id, "INV-NEW", "6140.00", billing.NewDate(2026, 2, 25))
+	c := ts.signIn(t, "ap@contoso.example")
+
+	_, body := get(t, c, ts.URL, fmt.Sprintf("/portal/invoices/%d", expired.ID))
+	if !strings.Contains(body, "2% discount if paid by Feb 11, 2026 (expired).") {
+		t.Error("expired discount terms missing from the invoice page")
+	}
+	if strings.Contains(body, "to save") {
+		t.Error("invoice page offers an expired discount")
+	}
+	pdf := pdfText(t, c, ts.URL+fmt.Sprintf("/portal/invoices/%d/pdf", expired.ID))
+	if !strings.Contains(pdf, "2% discount if paid by Feb 11, 2026 ") || strings.Contains(pdf, "to save") {
+		t.Errorf("invoice PDF offers an expired discount: %q", pdf)
+	}
+
+	_, body = get(t, c, ts.URL, fmt.Sprintf("/portal/invoices/%d", open.ID))
+	if !strings.Contains(body, "Pay the whole balance by Mar 7, 2026 to save 2% ($122.80).") {
+		t.Error("open discount missing from the invoice page")
+	}
+	pdf = pdfText(t, c, ts.URL+fmt.Sprintf("/portal/invoices/%d/pdf", open.ID))
+	if !strings.Contains(pdf, "Pay the whole balance by Mar 7, 2026 to save 2% ") {
+		t.Errorf("open discount missing from the invoice PDF: %q", pdf)
+	}
+}
+
+// pdfText downloads a PDF and returns the text of its content streams, inflated.
+// Text drawn by fpdf appears inside "(...) Tj" operators with '(' and ')' escaped.
+func pdfText(t *testing.T, c *http.Client, url string) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := readAll(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(raw, "%PDF-") {
+		t.Fatalf("GET %s: status %d, not a PDF", url, resp.StatusCode)
+	}
+	var out strings.Builder
+	for rest := raw; ; {
+		start := strings.Index(rest, ">>\nstream\n")
+		if start < 0 {
+			break
+		}
+		rest = rest[start+len(">>\nstream\n"):]
+		end := strings.Index(rest, "\nendstream")
+		if end < 0 {
+			break
+		}
+		r, err := zlib.NewReader(strings.NewReader(rest[:end]))
+		rest = rest[end:]
+		if err != nil {
+			continue // not a deflated stream
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			continue
+		}
+		out.Write(b)
+	}
+	return strings.NewReplacer(`\(`, "(", `\)`, ")").Replace(out.String())
 }

@@ -26,7 +26,8 @@ type InvoiceMailer struct {
 	OrgName   string // the seller's name when the organization row has none
 	Logger    *slog.Logger
 	Now       func() time.Time
-	Templates *Templates // nil loads the defaults and the edited templates on each call
+	Location  *time.Location // the seller's zone, which decides "today" for the discount terms; nil means UTC
+	Templates *Templates     // nil loads the defaults and the edited templates on each call
 }
 
 // InvoiceEmail is the data of the invoice e-mail template.
@@ -60,7 +61,7 @@ func (m *InvoiceMailer) SendInvoice(ctx context.Context, tx pgx.Tx, invoiceID in
 		customer, number, po string
 		issue, due, until    billing.Date
 		netDays              int
-		total                billing.Money
+		total, open          billing.Money
 		discountBP           int64
 		fee                  billing.LateFeePolicy
 		contactID            *int64
@@ -68,7 +69,7 @@ func (m *InvoiceMailer) SendInvoice(ctx context.Context, tx pgx.Tx, invoiceID in
 	}
 	err := tx.QueryRow(ctx, `
 		SELECT i.customer_id, c.name, i.number, i.po_number, i.issue_date, i.due_date, i.discount_until, i.terms_net_days,
-			i.currency, i.total_minor, i.discount_rate_bp, i.late_fee_kind, i.late_fee_flat_minor, i.late_fee_rate_bp,
+			i.currency, i.total_minor, i.open_minor, i.discount_rate_bp, i.late_fee_kind, i.late_fee_flat_minor, i.late_fee_rate_bp,
 			i.late_fee_grace_days, ct.id, coalesce(ct.name, ''), coalesce(ct.email, '')
 		FROM invoices i
 		JOIN customers c ON c.id = i.customer_id
@@ -79,7 +80,7 @@ func (m *InvoiceMailer) SendInvoice(ctx context.Context, tx pgx.Tx, invoiceID in
 		) ct ON true
 		WHERE i.id = $1 AND i.voided_at IS NULL AND i.open_minor > 0`, invoiceID).Scan(
 		&inv.customerID, &inv.customer, &inv.number, &inv.po, &inv.issue, &inv.due, &inv.until, &inv.netDays,
-		&inv.total.Currency, &inv.total.Amount, &inv.discountBP, &inv.fee.Kind, &inv.fee.FlatMinor, &inv.fee.RateBP,
+		&inv.total.Currency, &inv.total.Amount, &inv.open.Amount, &inv.discountBP, &inv.fee.Kind, &inv.fee.FlatMinor, &inv.fee.RateBP,
 		&inv.fee.GraceDays, &inv.contactID, &inv.contactName, &inv.email)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
@@ -121,8 +122,14 @@ func (m *InvoiceMailer) SendInvoice(ctx context.Context, tx pgx.Tx, invoiceID in
 	if err != nil {
 		return false, err
 	}
+	inv.open.Currency = inv.total.Currency
+	loc := m.Location
+	if loc == nil {
+		loc = time.UTC
+	}
 	terms := TermsInWords(InvoiceTerms{IssueDate: inv.issue, DueDate: inv.due, NetDays: inv.netDays, Total: inv.total,
-		DiscountRateBP: inv.discountBP, DiscountUntil: inv.until, LateFee: inv.fee})
+		Open: inv.open, Today: billing.Today(m.Now(), loc), DiscountRateBP: inv.discountBP, DiscountUntil: inv.until,
+		LateFee: inv.fee})
 	doc, err := invoicepdf.Load(ctx, tx, invoiceID, terms)
 	if err != nil {
 		return false, err

@@ -12,6 +12,8 @@ type InvoiceTerms struct {
 	DueDate        billing.Date
 	NetDays        int
 	Total          billing.Money
+	Open           billing.Money // the open balance, which caps the discount
+	Today          billing.Date  // the day the terms are stated, which decides whether the discount is still offered
 	DiscountRateBP int64
 	DiscountUntil  billing.Date
 	LateFee        billing.LateFeePolicy
@@ -26,9 +28,8 @@ func TermsInWords(t InvoiceTerms) []string {
 	} else {
 		out = append(out, fmt.Sprintf("Payment is due within %d days of the invoice date, by %s.", t.NetDays, t.DueDate.Format()))
 	}
-	if t.DiscountRateBP > 0 && !t.DiscountUntil.IsZero() {
-		out = append(out, fmt.Sprintf("Pay in full by %s to take an early-payment discount of %s (%s).",
-			t.DiscountUntil.Format(), percent(t.DiscountRateBP), t.Total.Percent(t.DiscountRateBP)))
+	if discount := billing.DiscountInWords(t.Total, t.Open, t.DiscountRateBP, t.DiscountUntil, t.Today); discount != "" {
+		out = append(out, discount)
 	}
 	if rule := LateFeeRule(t.LateFee, t.Total.Currency); rule != "" {
 		out = append(out, rule)

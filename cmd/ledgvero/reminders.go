@@ -97,7 +97,7 @@ func newInvoiceMailer(a *app) (*collect.InvoiceMailer, error) {
 	}
 	return &collect.InvoiceMailer{
 		Pool: a.pool, Jobs: jobs, BaseURL: a.cfg.BaseURL, OrgName: a.cfg.OrgName,
-		Logger: a.logger.With("component", "invoice_delivery"), Now: a.now,
+		Logger: a.logger.With("component", "invoice_delivery"), Now: a.now, Location: a.cfg.OrgTimezone,
 	}, nil
 }
 
