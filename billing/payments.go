@@ -479,3 +479,26 @@ func reversePayment(ctx context.Context, db DB, p Payment, on Date, actor Actor,
 	}
 	return refreshBalances(ctx, db, touched)
 }
+
+// SetPaymentMethod fills in the method of a payment that was recorded as "other"
+// because the gateway had not named the method yet, and notes it on the
+// timeline. A method already known is never changed, so a redelivered event
+// changes nothing.
+func SetPaymentMethod(ctx context.Context, db DB, paymentID int64, method string, actor Actor, source string) error {
+	var customerID int64
+	var amount Money
+	err := db.QueryRow(ctx, `
+		UPDATE payments SET method = $2 WHERE id = $1 AND method = 'other'
+		RETURNING customer_id, amount_minor, currency`, paymentID, method).Scan(&customerID, &amount.Amount, &amount.Currency)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("setting method of payment %d to %s: %w", paymentID, method, err)
+	}
+	return AppendEvent(ctx, db, Event{
+		CustomerID: customerID, Kind: "payment.method_identified", Actor: actor.String(), Source: source,
+		Summary: fmt.Sprintf("Payment of %s identified as paid by %s", amount, method),
+		Details: map[string]any{"payment_id": paymentID, "method": method},
+	})
+}

@@ -75,7 +75,9 @@ func sessionReport(ev stripe.Event, s *stripe.CheckoutSession) report {
 	case "checkout.session.completed":
 		switch s.PaymentStatus {
 		case stripe.CheckoutSessionPaymentStatusPaid:
-			r.status = billing.AttemptSucceeded
+			// CheckoutParams offers only card and us_bank_account,
+			// and a bank debit never completes paid, so this payment was by card.
+			r.status, r.method = billing.AttemptSucceeded, billing.MethodCard
 		case stripe.CheckoutSessionPaymentStatusUnpaid:
 			// Checkout completes unpaid only for delayed methods: the bank debit
 			// was initiated and settles later.
@@ -162,6 +164,12 @@ func (p *Processor) applyReport(ctx context.Context, tx pgx.Tx, r report) (int64
 	}
 	if r.method != "" {
 		a.Method = r.method
+		if a.PaymentID != nil {
+			// An earlier event recorded the payment before any event named its method.
+			if err := billing.SetPaymentMethod(ctx, tx, *a.PaymentID, r.method, p.actor(), "webhook"); err != nil {
+				return a.ID, err
+			}
+		}
 	}
 
 	if r.status != billing.AttemptFailed && r.amount.Currency != "" && r.amount != a.Amount {
@@ -290,10 +298,12 @@ func (p *Processor) recordPayment(ctx context.Context, tx pgx.Tx, a *billing.Pay
 	if externalID == "" {
 		externalID = a.CheckoutSessionID
 	}
+	// The reference is the gateway's id, which staff search for in the Stripe
+	// dashboard and which the debtor's receipt shows.
 	pay, err := billing.RecordPayment(ctx, tx, billing.NewPayment{
 		CustomerID: a.CustomerID, ExternalID: externalID, Method: method, Status: status,
 		Amount: a.Amount, ReceivedOn: p.today(), InvoiceIDs: a.InvoiceIDs(), Source: "webhook",
-		Reference: fmt.Sprintf("Portal payment attempt %d", a.ID),
+		Reference: externalID,
 	}, p.actor())
 	if err != nil {
 		return fmt.Errorf("recording payment of attempt %d: %w", a.ID, err)

@@ -456,3 +456,39 @@ func TestFailedACHWithdrawsDiscount(t *testing.T) {
 		}
 	}
 }
+
+func TestCardPaymentMethodAndReference(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	for n, order := range permutations([]event{
+		{"completed", "checkout.session.completed", nil},
+		{"succeeded", "payment_intent.succeeded", nil},
+	}) {
+		f := newFixture(t, pool, fmt.Sprintf("CARDREF%d", n), billing.Terms{NetDays: 30})
+		// Stripe Checkout lists every type the session offered on its payment
+		// intent, so the intent alone does not name the card.
+		intent := f.intent("succeeded", "card")
+		intent["payment_method_types"] = []string{"card", "us_bank_account"}
+		objects := map[string]map[string]any{"completed": f.session("complete", "paid"), "succeeded": intent}
+		for _, ev := range order {
+			f.mustSend(event{fmt.Sprintf("evt_%d_%s", n, ev.id), ev.kind, objects[ev.id]})
+		}
+
+		var method, reference string
+		err := pool.QueryRow(f.ctx, `SELECT method, reference FROM payments WHERE customer_id = $1`, f.attempt.CustomerID).
+			Scan(&method, &reference)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if method != billing.MethodCard {
+			t.Errorf("order %d: payment method = %q, want card", n, method)
+		}
+		if reference != f.intentID() {
+			t.Errorf("order %d: payment reference = %q, want %q", n, reference, f.intentID())
+		}
+		if got := f.count(`SELECT count(*) FROM timeline_events WHERE customer_id = $1 AND summary LIKE '%by card%'`,
+			f.attempt.CustomerID); got != 1 {
+			t.Errorf("order %d: timeline events naming the card = %d, want 1", n, got)
+		}
+	}
+}
