@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"errors"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/invoicepdf"
 )
 
 // csvCell makes text safe for a spreadsheet: a cell starting with '=', '+', '-'
@@ -59,8 +61,14 @@ func (h *Handler) statementPDF(c echo.Context) error {
 		return err
 	}
 
+	org, err := h.organization(c)
+	if err != nil {
+		return err
+	}
+
 	doc := newPDF(fmt.Sprintf("Statement for %s", ds.Name), h.Now())
 	doc.heading(fmt.Sprintf("Statement for %s", ds.Name))
+	doc.seller(org)
 	doc.text(fmt.Sprintf("As of %s", ds.AsOf.Format()))
 	doc.text(fmt.Sprintf("Total due: %s    Overdue: %s", ds.TotalDue, ds.Overdue))
 	if ds.Credit.Amount > 0 {
@@ -80,6 +88,7 @@ func (h *Handler) statementPDF(c echo.Context) error {
 	if len(ds.OpenItems) == 0 {
 		doc.text("Nothing is due. Thank you!")
 	}
+	doc.payTo(org)
 	out, err := doc.bytes()
 	if err != nil {
 		return err
@@ -87,6 +96,8 @@ func (h *Handler) statementPDF(c echo.Context) error {
 	return download(c, "application/pdf", fmt.Sprintf("statement-%s.pdf", ds.AsOf), out)
 }
 
+// invoicePDF sends the same PDF as the invoice e-mail, with the terms as of
+// today and the open balance.
 func (h *Handler) invoicePDF(c echo.Context) error {
 	d := c.Get("debtor").(debtor)
 	inv, err := h.invoiceDetail(c, d)
@@ -94,26 +105,13 @@ func (h *Handler) invoicePDF(c echo.Context) error {
 		return err
 	}
 
-	doc := newPDF("Invoice "+inv.Number, h.Now())
-	doc.heading("Invoice " + inv.Number)
-	doc.text("Customer: " + d.Account)
-	doc.text(fmt.Sprintf("Issued %s, due %s", inv.IssueDate.Format(), inv.DueDate.Format()))
-	if inv.PONumber != "" {
-		doc.text("PO number: " + inv.PONumber)
-	}
 	today := billing.Today(h.Now(), h.Timezone)
-	for _, t := range termsInWords(inv.Terms, inv.Total, inv.Open, today) {
-		doc.text(t)
+	terms := termsInWords(inv.Terms, inv.Total, inv.Open, today)
+	doc, err := invoicepdf.Load(c.Request().Context(), h.Pool, inv.ID, terms)
+	if err != nil {
+		return err
 	}
-	doc.gap()
-	widths := []float64{96, 24, 30, 30}
-	doc.row(widths, true, "Description", "Quantity", "Unit price", "Amount")
-	for _, l := range inv.Lines {
-		doc.row(widths, false, l.Description, formatQuantity(l.QuantityMilli), l.UnitPrice.String(), l.Amount.String())
-	}
-	doc.gap()
-	doc.text(fmt.Sprintf("Total: %s    Open balance: %s", inv.Total, inv.Open))
-	out, err := doc.bytes()
+	out, err := invoicepdf.Render(doc, h.Now())
 	if err != nil {
 		return err
 	}
@@ -163,6 +161,37 @@ func (d *pdfDoc) text(s string) {
 	d.f.MultiCell(0, 5, d.tr(s), "", "L", false)
 }
 
+// seller prints who is billing: the seller's name and address.
+func (d *pdfDoc) seller(org billing.Organization) {
+	if org.Name != "" {
+		d.f.SetFont("Helvetica", "B", 10)
+		d.f.MultiCell(0, 5, d.tr(org.Name), "", "L", false)
+	}
+	if org.Address != "" {
+		d.f.SetFont("Helvetica", "", 9)
+		d.f.MultiCell(0, 5, d.tr(org.Address), "", "L", false)
+	}
+	d.gap()
+}
+
+// payTo prints where to send the money: the remit-to address for checks and the
+// bank details for wires.
+func (d *pdfDoc) payTo(org billing.Organization) {
+	for _, part := range []struct{ title, body string }{
+		{"Remit to", org.RemitTo},
+		{"Bank details for wires", org.BankDetails},
+	} {
+		if part.body == "" {
+			continue
+		}
+		d.gap()
+		d.f.SetFont("Helvetica", "B", 9)
+		d.f.MultiCell(0, 5, d.tr(part.title), "", "L", false)
+		d.f.SetFont("Helvetica", "", 9)
+		d.f.MultiCell(0, 5, d.tr(part.body), "", "L", false)
+	}
+}
+
 func (d *pdfDoc) gap() { d.f.Ln(4) }
 
 func (d *pdfDoc) row(widths []float64, header bool, cells ...string) {
@@ -187,4 +216,17 @@ func (d *pdfDoc) bytes() ([]byte, error) {
 		return nil, fmt.Errorf("writing PDF: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// organization returns the seller's details, or empty details before the
+// organization is set up, so the downloads work on a fresh install.
+func (h *Handler) organization(c echo.Context) (billing.Organization, error) {
+	org, err := billing.LoadOrganization(c.Request().Context(), h.Pool)
+	if errors.Is(err, billing.ErrNotFound) {
+		return billing.Organization{}, nil
+	}
+	if err != nil {
+		return billing.Organization{}, fmt.Errorf("loading the seller's details: %w", err)
+	}
+	return org, nil
 }

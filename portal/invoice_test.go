@@ -296,3 +296,29 @@ func pdfText(t *testing.T, c *http.Client, url string) string {
 	}
 	return strings.NewReplacer(`\(`, "(", `\)`, ")").Replace(out.String())
 }
+
+func TestPDFsShowSeller(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	_, err := ts.pool.Exec(context.Background(), `
+		INSERT INTO organization (name, address, remit_to, bank_details)
+		VALUES ('Fabrikam Supply Inc.', '1 Main St, Springfield', 'PO Box 77, Springfield', 'First Bank, ABA 021000021, account 1234567')
+		ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
+			remit_to = EXCLUDED.remit_to, bank_details = EXCLUDED.bank_details`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := ts.customer(t, "Northwind", "ap@northwind.example")
+	inv := ts.invoice(t, id, "INV-8", "250.00", billing.NewDate(2026, 2, 1))
+	c := ts.signIn(t, "ap@northwind.example")
+
+	for _, path := range []string{fmt.Sprintf("/portal/invoices/%d/pdf", inv.ID), "/portal/statement.pdf"} {
+		text := pdfText(t, c, ts.URL+path)
+		for _, want := range []string{"Fabrikam Supply Inc.", "1 Main St, Springfield", "Remit to", "PO Box 77, Springfield",
+			"Bank details for wires", "First Bank, ABA 021000021, account 1234567"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s lacks %q", path, want)
+			}
+		}
+	}
+}

@@ -28,7 +28,8 @@ type Line struct {
 type Document struct {
 	Seller        string
 	SellerAddress string
-	RemitTo       string
+	RemitTo       string // the address that checks are mailed to
+	BankDetails   string // the seller's bank account for wires
 	Customer      string
 	Number        string
 	PONumber      string
@@ -38,6 +39,7 @@ type Document struct {
 	Subtotal      billing.Money
 	Tax           billing.Money
 	Total         billing.Money
+	Open          billing.Money // the balance still owed; printed when it differs from Total
 	Terms         []string // payment terms, discount and late-fee rules in words
 }
 
@@ -48,15 +50,16 @@ func Load(ctx context.Context, db billing.DB, invoiceID int64, terms []string) (
 	var currency string
 	err := db.QueryRow(ctx, `
 		SELECT coalesce((SELECT name FROM organization), ''), coalesce((SELECT address FROM organization), ''),
-			coalesce((SELECT remit_to FROM organization), ''),
-			c.name, i.number, i.po_number, i.issue_date, i.due_date, i.currency, i.subtotal_minor, i.tax_minor, i.total_minor
+			coalesce((SELECT remit_to FROM organization), ''), coalesce((SELECT bank_details FROM organization), ''),
+			c.name, i.number, i.po_number, i.issue_date, i.due_date, i.currency, i.subtotal_minor, i.tax_minor, i.total_minor,
+			i.open_minor
 		FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE i.id = $1`, invoiceID).Scan(
-		&d.Seller, &d.SellerAddress, &d.RemitTo, &d.Customer, &d.Number, &d.PONumber, &d.IssueDate, &d.DueDate,
-		&currency, &d.Subtotal.Amount, &d.Tax.Amount, &d.Total.Amount)
+		&d.Seller, &d.SellerAddress, &d.RemitTo, &d.BankDetails, &d.Customer, &d.Number, &d.PONumber, &d.IssueDate,
+		&d.DueDate, &currency, &d.Subtotal.Amount, &d.Tax.Amount, &d.Total.Amount, &d.Open.Amount)
 	if err != nil {
 		return Document{}, fmt.Errorf("loading invoice %d: %w", invoiceID, noRows(err))
 	}
-	d.Subtotal.Currency, d.Tax.Currency, d.Total.Currency = currency, currency, currency
+	d.Subtotal.Currency, d.Tax.Currency, d.Total.Currency, d.Open.Currency = currency, currency, currency, currency
 	d.Terms = terms
 
 	rows, err := db.Query(ctx, `
@@ -141,14 +144,25 @@ func Render(d Document, created time.Time) ([]byte, error) {
 	if d.Tax.Amount != 0 {
 		text(10, "", "Tax: "+d.Tax.String())
 	}
-	text(11, "B", "Total due: "+d.Total.String())
+	if d.Open.Currency != "" && d.Open != d.Total {
+		text(10, "", "Total: "+d.Total.String())
+		text(11, "B", "Open balance: "+d.Open.String())
+	} else {
+		text(11, "B", "Total due: "+d.Total.String())
+	}
 	f.Ln(4)
 	for _, t := range d.Terms {
 		text(9, "", t)
 	}
 	if d.RemitTo != "" {
 		f.Ln(2)
-		text(9, "", "Remit to: "+d.RemitTo)
+		text(9, "B", "Remit to")
+		text(9, "", d.RemitTo)
+	}
+	if d.BankDetails != "" {
+		f.Ln(2)
+		text(9, "B", "Bank details for wires")
+		text(9, "", d.BankDetails)
 	}
 
 	var buf bytes.Buffer
