@@ -2,8 +2,8 @@ package portal
 
 import (
 	"bytes"
-	"errors"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"

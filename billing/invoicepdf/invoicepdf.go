@@ -40,7 +40,7 @@ type Document struct {
 	Tax           billing.Money
 	Total         billing.Money
 	Open          billing.Money // the balance still owed; printed when it differs from Total
-	Terms         []string // payment terms, discount and late-fee rules in words
+	Terms         []string      // payment terms, discount and late-fee rules in words
 }
 
 // Load reads an invoice with its lines, customer and the seller's details.
