@@ -82,3 +82,40 @@ func TestSaveTemplateOverridesDefault(t *testing.T) {
 		t.Errorf("subject after reset = %q, want the shipped one", subject)
 	}
 }
+
+func TestTemplatesNameEndingInPeriod(t *testing.T) {
+	t.Parallel()
+	tmpl, err := collect.DefaultTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reminder := collect.ReminderData{
+		OrgName: "Acme", Customer: "Contoso Supply Co.", TotalDue: "$10.00", Link: "https://pay.example/portal/link/x",
+		PayBy: "Mar 1, 2026", Invoices: []collect.ReminderInvoice{{Number: "INV-1", Open: "$10.00", Status: "3 days past due"}},
+		Signature: collect.Signature{Closing: "Thank you,", Name: "Accounts Receivable"},
+	}
+	invoice := collect.InvoiceEmail{
+		OrgName: "Acme", Customer: "Contoso Supply Co.", Number: "INV-1", IssueDate: "Mar 1, 2026", DueDate: "Mar 31, 2026",
+		Total: "$10.00", Link: "https://pay.example/portal/link/x",
+	}
+	for _, name := range []string{"courtesy", "friendly", "friendly_b", "firm", "final", "invoice"} {
+		var data any = reminder
+		if name == "invoice" {
+			data = invoice
+		}
+		_, text, html, err := tmpl.Render(name, data)
+		if err != nil {
+			t.Errorf("Render(%s): %v", name, err)
+			continue
+		}
+		if !strings.Contains(text, "Contoso Supply Co.") {
+			t.Errorf("%s: the text body lacks the customer name", name)
+		}
+		if strings.Contains(text, "Co..") {
+			t.Errorf("%s: the text body has a double full stop after the customer name", name)
+		}
+		if strings.Contains(html, "Co..") {
+			t.Errorf("%s: the HTML body has a double full stop after the customer name", name)
+		}
+	}
+}
