@@ -9,148 +9,57 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
 	"github.com/ledgvero/ledgvero/assets"
 	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/benchdata"
 	"github.com/ledgvero/ledgvero/billing/outbox"
 	"github.com/ledgvero/ledgvero/billing/websession"
-	"github.com/ledgvero/ledgvero/migrations"
 	"github.com/ledgvero/ledgvero/templates"
 )
 
-// The benchmarks run against a 1,000,000-invoice ledger in the database
-// ledgvero_bench_backoffice on the server of TEST_DATABASE_URL (or in the database
-// that BENCH_DATABASE_URL names). They create and fill it on first use, in about a
-// minute on 2 cores, and reuse it afterwards. Without either variable they are
+// The benchmarks run against the 1,000,000-invoice ledger of package benchdata in
+// the database ledgvero_bench_backoffice on the server of TEST_DATABASE_URL (or in
+// the database that BENCH_DATABASE_URL names). They create and fill it on first
+// use, in about a minute on 2 cores, and reuse it afterwards. Without either variable they are
 // skipped. Each one times at least minRequests requests, whatever b.N is, so that
 // `make bench` with -benchtime 1x still reports a meaningful p99.
 //
 //	TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5433/postgres?sslmode=disable' \
 //	  go test -run '^$' -bench . -benchtime 500x ./backoffice/
-const (
-	benchInvoices  = 1_000_000
-	benchCustomers = 20_000
-	minRequests    = 300
-)
+const minRequests = 300
 
-var benchToday = billing.NewDate(2026, 3, 2)
+var benchToday = billing.DateOf(benchdata.Today)
 
 func benchPool(b *testing.B, maxConns int32) *pgxpool.Pool {
 	b.Helper()
-	raw := os.Getenv("BENCH_DATABASE_URL")
-	if raw == "" {
-		admin := os.Getenv("TEST_DATABASE_URL")
-		if admin == "" {
-			b.Skip("TEST_DATABASE_URL and BENCH_DATABASE_URL are not set")
-		}
-		u, err := url.Parse(admin)
-		if err != nil {
-			b.Fatalf("invalid TEST_DATABASE_URL: %v", err)
-		}
-		u.Path = "/ledgvero_bench_backoffice"
-		raw = u.String()
-	}
-	ctx := context.Background()
-	ensureBenchDatabase(b, raw)
-	cfg, err := pgxpool.ParseConfig(raw)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.MaxConns = maxConns
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
+	pool := benchdata.Open(b, benchdata.DatabaseURL(b, "ledgvero_bench_backoffice"), maxConns)
 	fillBenchLedger(b, pool)
 	return pool
 }
 
-// ensureBenchDatabase creates the benchmark database when it does not exist.
-func ensureBenchDatabase(b *testing.B, raw string) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		b.Fatal(err)
-	}
-	name := strings.TrimPrefix(u.Path, "/")
-	admin := *u
-	admin.Path = "/postgres"
-	conn, err := pgx.Connect(context.Background(), admin.String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	var exists bool
-	if err := conn.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
-		b.Fatal(err)
-	}
-	if !exists {
-		if _, err := conn.Exec(context.Background(), `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// fillBenchLedger migrates the database and, unless it already holds the ledger,
-// inserts benchCustomers customers and benchInvoices invoices issued over two
-// years: most older invoices are settled 0 to 60 days after their due date, recent
-// ones are mostly open. It then takes 13 month-end KPI snapshots and computes
-// every customer's segment, as the daily and nightly jobs would.
+// fillBenchLedger fills the generated ledger of benchdata unless the database
+// already holds it. After filling it takes 13 month-end KPI snapshots and
+// computes every customer's segment, as the daily and nightly jobs would.
 func fillBenchLedger(b *testing.B, pool *pgxpool.Pool) {
 	ctx := context.Background()
-	runner, err := migrations.NewRunner(pool)
+	start := time.Now()
+	filled, err := benchdata.FillLedger(ctx, pool)
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, err = runner.Up(ctx)
-	runner.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM invoices`).Scan(&n); err != nil {
-		b.Fatal(err)
-	}
-	if n >= benchInvoices {
+	if !filled {
 		return
 	}
-	start := time.Now()
-	steps := []string{
-		`INSERT INTO organization (name, currency) VALUES ('Bench Co', 'USD') ON CONFLICT DO NOTHING`,
-		fmt.Sprintf(`INSERT INTO customers (name, currency, credit_limit_minor, credit_hold)
-			SELECT 'Customer ' || lpad(g::text, 6, '0'), 'USD', CASE WHEN g %% 3 = 0 THEN 5000000 END, g %% 50 = 0
-			FROM generate_series(1, %d) g`, benchCustomers),
-		fmt.Sprintf(`INSERT INTO invoices (customer_id, number, issue_date, due_date, currency, subtotal_minor, total_minor,
-				terms_net_days, open_minor, reduced_from, settled_on, source)
-			SELECT c.first + (g %% %d), 'B-' || g, x.issue, x.issue + 30, 'USD', x.amount, x.amount, 30,
-				CASE WHEN x.settled THEN 0 ELSE x.amount END,
-				CASE WHEN x.settled THEN x.issue + 30 + x.late END,
-				CASE WHEN x.settled THEN x.issue + 30 + x.late END, 'bench'
-			FROM generate_series(1, %d) g
-			CROSS JOIN (SELECT min(id) AS first FROM customers) c
-			CROSS JOIN LATERAL (SELECT DATE '2026-03-02' - (g %% 730) AS issue, 1000 + (g::bigint * 7919) %% 500000 AS amount,
-				(g * 31) %% 61 AS late) y
-			CROSS JOIN LATERAL (SELECT y.issue, y.amount, y.late,
-				CASE WHEN y.issue + 30 + y.late <= DATE '2026-03-02' THEN g %% 20 <> 0 ELSE false END AS settled) x`,
-			benchCustomers, benchInvoices),
-		`ANALYZE`,
-	}
-	for _, sql := range steps {
-		if _, err := pool.Exec(ctx, sql); err != nil {
-			b.Fatalf("filling bench ledger: %v", err)
-		}
-	}
-	b.Logf("inserted %d invoices in %s", benchInvoices, time.Since(start).Round(time.Second))
+	b.Logf("inserted %d invoices in %s", benchdata.Invoices, time.Since(start).Round(time.Second))
 
 	start = time.Now()
 	for i := 12; i >= 0; i-- {
