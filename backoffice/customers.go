@@ -88,7 +88,8 @@ type customerPage struct {
 	Account   billing.CustomerAccount
 	Open      string
 	Overdue   string
-	Limit     string
+	Limit     string // the credit limit as a form value, "" for none
+	LimitText string // the credit limit for reading, such as "$50,000.00"
 	Segment   *billing.CustomerSegment
 	Contacts  []billing.Contact
 	Invoices  []billing.CustomerInvoice
@@ -101,12 +102,26 @@ type customerPage struct {
 	Timeline  []billing.Event
 	Staff     []billing.StaffListItem
 	Templates []billing.TermsTemplate
-	Outcomes  []string
+	Outcomes  []callOutcomeOption
 	Segments  []string
 	Today     string
 	OwnerID   int64 // zero when nobody owns the customer
 	// Form values of the settings form.
 	DiscountPct, LateFeeFlat, LateFeePct string
+}
+
+// callOutcomeOption is one choice of the call-outcome picker.
+type callOutcomeOption struct {
+	Value string // the code LogCall stores, such as "no_answer"
+	Label string // the words staff read, such as "No answer"
+}
+
+func callOutcomeOptions() []callOutcomeOption {
+	out := make([]callOutcomeOption, 0, len(billing.CallOutcomes))
+	for _, o := range billing.CallOutcomes {
+		out = append(out, callOutcomeOption{Value: o, Label: billing.CallOutcomeWords(o)})
+	}
+	return out
 }
 
 // allSegments lists the nine segment names for the override picker.
@@ -132,9 +147,10 @@ func (h *Handler) customer(c echo.Context) error {
 		return err
 	}
 	p := customerPage{page: h.page(c, acct.Name), Account: acct, Open: acct.Open.String(), Overdue: acct.Overdue.String(),
-		Outcomes: billing.CallOutcomes, Segments: allSegments(), Today: today.String()}
+		Outcomes: callOutcomeOptions(), Segments: allSegments(), Today: today.String()}
 	if acct.CreditLimitMinor != nil {
-		p.Limit = billing.Money{Amount: *acct.CreditLimitMinor, Currency: acct.Currency}.Decimal()
+		limit := billing.Money{Amount: *acct.CreditLimitMinor, Currency: acct.Currency}
+		p.Limit, p.LimitText = limit.Decimal(), limit.String()
 	}
 	if acct.OwnerID != nil {
 		p.OwnerID = *acct.OwnerID
@@ -155,6 +171,7 @@ func (h *Handler) customer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	seg.ComputedAt = seg.ComputedAt.In(h.Timezone)
 	p.Segment = &seg
 	if p.Contacts, err = billing.CustomerContacts(ctx, h.Pool, id); err != nil {
 		return err
@@ -187,6 +204,12 @@ func (h *Handler) customer(c echo.Context) error {
 	}
 	for i := range p.Timeline {
 		p.Timeline[i].OccurredAt = p.Timeline[i].OccurredAt.In(h.Timezone)
+	}
+	for i := range p.Plans {
+		p.Plans[i].ProposedAt = p.Plans[i].ProposedAt.In(h.Timezone)
+	}
+	for i := range p.Disputes {
+		p.Disputes[i].OpenedAt = p.Disputes[i].OpenedAt.In(h.Timezone)
 	}
 	if p.Staff, err = billing.ListStaff(ctx, h.Pool); err != nil {
 		return err

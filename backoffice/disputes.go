@@ -40,6 +40,7 @@ func (h *Handler) disputes(c echo.Context) error {
 		return err
 	}
 	for _, d := range queue {
+		d.OpenedAt = d.OpenedAt.In(h.Timezone)
 		v := queuedDisputeView{QueuedDispute: d}
 		all, err := billing.InvoiceDisputes(ctx, h.Pool, d.CustomerID, d.InvoiceID)
 		if err != nil {
@@ -48,6 +49,9 @@ func (h *Handler) disputes(c echo.Context) error {
 		for _, full := range all {
 			if full.ID == d.ID {
 				v.Replies, v.Attachments = full.Replies, full.Attachments
+				for i := range v.Replies {
+					v.Replies[i].CreatedAt = v.Replies[i].CreatedAt.In(h.Timezone)
+				}
 			}
 		}
 		p.Disputes = append(p.Disputes, v)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -332,5 +333,38 @@ func TestAdminRecordsRefund(t *testing.T) {
 	collector := ts.signIn(t, "col@example.com", billing.RoleCollector)
 	if status, _ := post(t, collector, base+"/refunds", url.Values{"payment_id": {itoa(card)}, "reason": {"x"}}); status != http.StatusForbidden {
 		t.Errorf("collector refund: status %d, want 403", status)
+	}
+}
+
+func TestCustomerPageReadableFormats(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	c := ts.signIn(t, "admin@example.com", billing.RoleAdmin)
+	id := firstCustomerID(t, ts.pool)
+	if _, err := ts.pool.Exec(ctx, `UPDATE customers SET credit_limit_minor = 5000000 WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.pool.Exec(ctx, `INSERT INTO terms_templates (name, net_days, discount_rate_bp, discount_days) VALUES ('Net 45 1.5/10', 45, 150, 10)`); err != nil {
+		t.Fatal(err)
+	}
+
+	_, body := get(t, c, ts.URL+"/backoffice/customers/"+id)
+	if !strings.Contains(body, `data-testid="credit-limit">$50,000.00<`) {
+		t.Error("credit limit is not shown as money")
+	}
+	if !regexp.MustCompile(`Computed \d{4}-\d\d-\d\d \d\d:\d\d E[SD]T\.`).MatchString(body) {
+		t.Error("score time is not in the seller's zone with its abbreviation")
+	}
+	if !strings.Contains(body, `<option value="no_answer">No answer</option>`) || strings.Contains(body, ">wrong_number<") {
+		t.Error("call outcomes are not shown as words")
+	}
+	if !strings.Contains(body, "Net 45 1.5/10 (net 45, 1.5% in 10 days)") {
+		t.Error("terms template discount is not shown as a percentage")
+	}
+
+	_, body = get(t, c, ts.URL+"/backoffice/settings")
+	if strings.Contains(body, "Discount (bp)") || !strings.Contains(body, `<td class="num">1.5%</td>`) {
+		t.Error("terms templates table does not show the discount as a percentage")
 	}
 }

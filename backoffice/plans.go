@@ -33,6 +33,9 @@ func (h *Handler) plans(c echo.Context) error {
 	if p.Plans, err = billing.ListPlanQueue(ctx, h.Pool, 200); err != nil {
 		return err
 	}
+	for i := range p.Plans {
+		p.Plans[i].ProposedAt = p.Plans[i].ProposedAt.In(h.Timezone)
+	}
 	if p.Role == billing.RoleCollector {
 		s, err := billing.LoadCollectionSettings(ctx, h.Pool)
 		if err != nil {

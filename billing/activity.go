@@ -9,6 +9,16 @@ import (
 // Call outcomes a collector records after phoning a customer.
 var CallOutcomes = []string{"reached", "voicemail", "no_answer", "wrong_number"}
 
+// CallOutcomeWords returns a call outcome as words for people: "no_answer" is
+// "No answer".
+func CallOutcomeWords(outcome string) string {
+	words := strings.ReplaceAll(outcome, "_", " ")
+	if words == "" {
+		return ""
+	}
+	return strings.ToUpper(words[:1]) + words[1:]
+}
+
 // LogCall records a phone call with a customer on its timeline.
 func LogCall(ctx context.Context, db DB, u StaffUser, customerID int64, outcome, contactName, notes string) error {
 	if !contains(CallOutcomes, outcome) {

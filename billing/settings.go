@@ -150,6 +150,15 @@ type TermsTemplate struct {
 	Terms
 }
 
+// DiscountPercent returns the early-payment discount rate as a percentage,
+// such as "1.5%", or "" without a discount.
+func (t TermsTemplate) DiscountPercent() string {
+	if t.DiscountRateBP <= 0 {
+		return ""
+	}
+	return FormatPercent(t.DiscountRateBP)
+}
+
 // ListTermsTemplates returns the terms templates by name.
 func ListTermsTemplates(ctx context.Context, db DB) ([]TermsTemplate, error) {
 	rows, err := db.Query(ctx, `SELECT id, name, net_days, discount_rate_bp, discount_days FROM terms_templates ORDER BY name`)

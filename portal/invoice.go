@@ -138,7 +138,7 @@ func (h *Handler) renderInvoice(c echo.Context, status int, edit func(*invoicePa
 	}
 	for _, ev := range inv.Timeline {
 		page.Timeline = append(page.Timeline, timelineRow{
-			When: ev.OccurredAt.In(h.Timezone).Format("Jan 2, 2006 15:04"), Summary: ev.Summary,
+			When: ev.OccurredAt.In(h.Timezone).Format("Jan 2, 2006 15:04 MST"), Summary: ev.Summary,
 		})
 	}
 	switch c.QueryParam("done") {
