@@ -124,3 +124,47 @@ func hashToken(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
 }
+
+// CreateMagicLinks stores one single-use login link for each address in emails
+// with two statements, whatever their number, and returns the tokens in the same
+// order. Only the tokens' SHA-256 hashes are stored. When any address belongs to
+// no contact it returns ErrNotFound, naming the address, and stores nothing.
+func CreateMagicLinks(ctx context.Context, db DB, emails []string, purpose string, now time.Time) ([]string, error) {
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	normalized := make([]string, len(emails))
+	for i, e := range emails {
+		normalized[i] = strings.ToLower(strings.TrimSpace(e))
+	}
+
+	var unknown []string
+	err := db.QueryRow(ctx, `
+		SELECT coalesce(array_agg(k.email), '{}') FROM unnest($1::text[]) AS k (email)
+		WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE lower(email) = k.email)`, normalized).Scan(&unknown)
+	if err != nil {
+		return nil, fmt.Errorf("looking up contacts: %w", err)
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("no contact has the address %q: %w", unknown[0], ErrNotFound)
+	}
+
+	tokens := make([]string, len(normalized))
+	hashes := make([][]byte, len(normalized))
+	for i := range normalized {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return nil, fmt.Errorf("generating token: %w", err)
+		}
+		tokens[i] = base64.RawURLEncoding.EncodeToString(raw)
+		hashes[i] = hashToken(tokens[i])
+	}
+	_, err = db.Exec(ctx, `
+		INSERT INTO magic_links (token_hash, contact_email, purpose, created_at, expires_at)
+		SELECT k.token_hash, k.email, $3, $4, $5 FROM unnest($1::bytea[], $2::text[]) AS k (token_hash, email)`,
+		hashes, normalized, purpose, now, now.Add(LinkTTL(purpose)))
+	if err != nil {
+		return nil, fmt.Errorf("storing login links: %w", err)
+	}
+	return tokens, nil
+}

@@ -80,7 +80,7 @@ func (s sender) sendChunk(ctx context.Context, rows []dueRow) (RunResult, error)
 			return err
 		}
 
-		var sent []sentEmail
+		var mailings []mailing
 		var tasks []*escalation
 		var released []int64
 		for _, p := range plans {
@@ -91,11 +91,7 @@ func (s sender) sendChunk(ctx context.Context, rows []dueRow) (RunResult, error)
 				released = append(released, p.reminderEmailID) // a parallel run claimed every key
 			}
 			if len(mailed) > 0 {
-				e, err := s.queueEmail(ctx, tx, p, invoices, mailed)
-				if err != nil {
-					return err
-				}
-				sent = append(sent, e)
+				mailings = append(mailings, mailing{plan: p, rows: mailed})
 			}
 			task, holds, err := s.applyActions(ctx, tx, p.info, invoices, append(mailed, handed...))
 			if err != nil {
@@ -105,6 +101,10 @@ func (s sender) sendChunk(ctx context.Context, rows []dueRow) (RunResult, error)
 				tasks = append(tasks, task)
 			}
 			result.CreditHolds += holds
+		}
+		sent, err := s.queueEmails(ctx, tx, mailings, invoices)
+		if err != nil {
+			return err
 		}
 		result.Sent = len(sent)
 		// A credit hold opens a follow-up task of its own.
@@ -342,14 +342,54 @@ type sentEmail struct {
 	details         map[string]any
 }
 
-// queueEmail renders the customer's reminder and queues it in the outbox.
-func (s sender) queueEmail(ctx context.Context, tx pgx.Tx, p *customerPlan, invoices map[int64]invoiceInfo, rows []dueRow) (sentEmail, error) {
-	c := p.info
-	now := s.engine.Now()
-	token, err := billing.CreateMagicLink(ctx, tx, c.ContactEmail, billing.LinkEmailed, now)
-	if err != nil {
-		return sentEmail{}, fmt.Errorf("creating sign-in link for customer %d: %w", c.ID, err)
+// mailing is one customer's reminder e-mail about the rows this run claimed.
+type mailing struct {
+	plan *customerPlan
+	rows []dueRow
+}
+
+// queueEmails renders the chunk's reminders and queues them in the outbox with
+// their sign-in links, a fixed number of statements for the whole chunk.
+func (s sender) queueEmails(ctx context.Context, tx pgx.Tx, mailings []mailing, invoices map[int64]invoiceInfo) ([]sentEmail, error) {
+	if len(mailings) == 0 {
+		return nil, nil
 	}
+	addresses := make([]string, len(mailings))
+	for i, m := range mailings {
+		addresses[i] = m.plan.info.ContactEmail
+	}
+	tokens, err := billing.CreateMagicLinks(ctx, tx, addresses, billing.LinkEmailed, s.engine.Now())
+	if err != nil {
+		return nil, fmt.Errorf("creating sign-in links: %w", err)
+	}
+
+	msgs := make([]outbox.Message, len(mailings))
+	sent := make([]sentEmail, len(mailings))
+	for i, m := range mailings {
+		msgs[i], sent[i], err = s.composeEmail(m.plan, invoices, m.rows, tokens[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	emailIDs, err := outbox.QueueMany(ctx, tx, s.engine.Jobs, msgs)
+	if errors.Is(err, outbox.ErrDuplicate) {
+		return nil, fmt.Errorf("a reminder e-mail of this chunk was queued before: %w: %w", billing.ErrConflict, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queueing reminders: %w", err)
+	}
+	for i := range sent {
+		sent[i].emailID = emailIDs[i]
+		sent[i].details["email_id"] = emailIDs[i]
+	}
+	return sent, nil
+}
+
+// composeEmail renders the customer's reminder with its sign-in token and
+// returns the message and its timeline record, whose e-mail id is set once the
+// message is queued.
+func (s sender) composeEmail(p *customerPlan, invoices map[int64]invoiceInfo, rows []dueRow, token string) (outbox.Message, sentEmail, error) {
+	c := p.info
 	link := s.engine.BaseURL + "/portal/link/" + token
 
 	list := make([]invoiceInfo, 0, len(rows))
@@ -370,7 +410,7 @@ func (s sender) queueEmail(ctx context.Context, tx pgx.Tx, p *customerPlan, invo
 	}
 	subject, text, html, err := s.tmpl.Render(name, data)
 	if err != nil {
-		return sentEmail{}, err
+		return outbox.Message{}, sentEmail{}, err
 	}
 
 	from := ""
@@ -381,17 +421,11 @@ func (s sender) queueEmail(ctx context.Context, tx pgx.Tx, p *customerPlan, invo
 	if len(list) == 1 {
 		invoiceID = &list[0].ID
 	}
-	emailID, err := outbox.Queue(ctx, tx, s.engine.Jobs, outbox.Message{
+	msg := outbox.Message{
 		To: c.ContactEmail, From: from, Subject: subject, Text: text, HTML: html,
 		CustomerID: c.ID, InvoiceID: invoiceID, Kind: "reminder." + p.lead.Tone,
 		DedupeKey: fmt.Sprintf("reminder:%d", p.reminderEmailID), Secrets: []string{token},
 		Actor: s.opts.Actor.String(), Source: s.opts.Source,
-	})
-	if errors.Is(err, outbox.ErrDuplicate) {
-		return sentEmail{}, fmt.Errorf("reminder e-mail %d of customer %d was queued before: %w", p.reminderEmailID, c.ID, billing.ErrConflict)
-	}
-	if err != nil {
-		return sentEmail{}, fmt.Errorf("queueing reminder for customer %d: %w", c.ID, err)
 	}
 
 	items := make([]map[string]any, 0, len(rows))
@@ -400,10 +434,10 @@ func (s sender) queueEmail(ctx context.Context, tx pgx.Tx, p *customerPlan, invo
 		items = append(items, map[string]any{"invoice_id": r.InvoiceID, "number": invoices[r.InvoiceID].Number,
 			"step_id": st.ID, "tone": st.Tone, "offset_days": st.OffsetDays})
 	}
-	return sentEmail{
-		reminderEmailID: p.reminderEmailID, emailID: emailID, customerID: c.ID, invoiceID: invoiceID,
+	return msg, sentEmail{
+		reminderEmailID: p.reminderEmailID, customerID: c.ID, invoiceID: invoiceID,
 		summary: fmt.Sprintf("%s reminder e-mailed to %s about %s", capitalize(p.lead.Tone), c.ContactEmail, countInvoices(len(rows))),
-		details: map[string]any{"email_id": emailID, "as_of": s.opts.AsOf.String(), "template": name, "variant": p.variant,
+		details: map[string]any{"as_of": s.opts.AsOf.String(), "template": name, "variant": p.variant,
 			"total_due": data.TotalDue, "invoices": items},
 	}, nil
 }
