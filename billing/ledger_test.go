@@ -365,6 +365,18 @@ func checkLedgerInvariants(t *testing.T, pool *pgxpool.Pool, cust int64, today b
 		t.Fatalf("statement on %s: total due %s minus credit %s = %s, running balance %s",
 			today, st.TotalDue, st.Credit, got, st.Balance)
 	}
+	customer, err := billing.CustomerByID(ctx, pool, cust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := billing.OpenStatement(ctx, pool, customer, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open.TotalDue != st.TotalDue || open.Credit != st.Credit || open.Balance != st.Balance || len(open.OpenItems) != len(st.OpenItems) {
+		t.Fatalf("open statement: due %s, credit %s, balance %s, %d items; statement: %s, %s, %s, %d",
+			open.TotalDue, open.Credit, open.Balance, len(open.OpenItems), st.TotalDue, st.Credit, st.Balance, len(st.OpenItems))
+	}
 	var stored int64
 	if err := pool.QueryRow(ctx, `SELECT coalesce(sum(open_minor), 0) FROM invoices WHERE customer_id = $1`, cust).Scan(&stored); err != nil {
 		t.Fatal(err)

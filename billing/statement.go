@@ -100,31 +100,18 @@ ORDER BY 1, 5, 3`
 // running balance, the total due and the unapplied customer credit. A customer
 // that does not exist wraps ErrNotFound.
 func Statement(ctx context.Context, db DB, customerID int64, asOf Date) (CustomerStatement, error) {
-	var st CustomerStatement
-	var currency string
-	err := db.QueryRow(ctx, `SELECT id, coalesce(external_id, ''), name, currency FROM customers WHERE id = $1`, customerID).
-		Scan(&st.CustomerID, &st.ExternalID, &st.Name, &currency)
+	var cust Customer
+	err := db.QueryRow(ctx, `SELECT id, external_id, name, currency FROM customers WHERE id = $1`, customerID).
+		Scan(&cust.ID, &cust.ExternalID, &cust.Name, &cust.Currency)
 	if err != nil {
 		return CustomerStatement{}, fmt.Errorf("loading customer %d: %w", customerID, notFound(err))
 	}
-	st.AsOf = asOf
-	st.TotalDue = Money{Currency: currency}
-	st.Balance = Money{Currency: currency}
-
-	if st.OpenItems, err = OpenInvoices(ctx, db, customerID, asOf); err != nil {
-		return CustomerStatement{}, err
-	}
-	for _, l := range st.OpenItems {
-		st.TotalDue.Amount += l.Open.Amount
-	}
-	sources, err := creditSources(ctx, db, customerID, asOf)
+	st, err := OpenStatement(ctx, db, cust, asOf)
 	if err != nil {
 		return CustomerStatement{}, err
 	}
-	st.Credit = Money{Currency: currency}
-	for _, s := range sources {
-		st.Credit.Amount += s.remaining
-	}
+	currency := cust.Currency
+	st.Balance = Money{Currency: currency}
 
 	rows, err := db.Query(ctx, statementActivitySQL, customerID, asOf)
 	if err != nil {
@@ -142,6 +129,37 @@ func Statement(ctx context.Context, db DB, customerID int64, asOf Date) (Custome
 		st.Activity = append(st.Activity, e)
 	}
 	return st, rows.Err()
+}
+
+// OpenStatement returns the statement of a customer that the caller has already
+// loaded, at the end of asOf, without its Activity: the open items, the total
+// due, the unapplied credit and Balance as the total due minus that credit. It
+// runs two queries, the open invoices and the credit, which is what a page that
+// shows only the open account needs.
+func OpenStatement(ctx context.Context, db DB, cust Customer, asOf Date) (CustomerStatement, error) {
+	st := CustomerStatement{CustomerID: cust.ID, Name: cust.Name, AsOf: asOf}
+	if cust.ExternalID != nil {
+		st.ExternalID = *cust.ExternalID
+	}
+	var err error
+	if st.OpenItems, err = OpenInvoices(ctx, db, cust.ID, asOf); err != nil {
+		return CustomerStatement{}, err
+	}
+	st.TotalDue = Money{Currency: cust.Currency}
+	for _, l := range st.OpenItems {
+		st.TotalDue.Amount += l.Open.Amount
+	}
+
+	sources, err := creditSources(ctx, db, cust.ID, asOf)
+	if err != nil {
+		return CustomerStatement{}, err
+	}
+	st.Credit = Money{Currency: cust.Currency}
+	for _, s := range sources {
+		st.Credit.Amount += s.remaining
+	}
+	st.Balance = Money{Amount: st.TotalDue.Amount - st.Credit.Amount, Currency: cust.Currency}
+	return st, nil
 }
 
 // CustomerIDByExternalID returns the id of the customer with an external id, or

@@ -44,6 +44,7 @@ type debtor struct {
 	CustomerID int64
 	Account    string
 	Currency   string // the customer's currency
+	customer   billing.Customer
 }
 
 func (h *Handler) session(c echo.Context) (*sessions.Session, error) {
@@ -85,7 +86,7 @@ func (h *Handler) requireDebtor(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Set("debtor", debtor{Email: email, CustomerID: customerID, Account: cust.Name, Currency: cust.Currency})
+		c.Set("debtor", debtor{Email: email, CustomerID: customerID, Account: cust.Name, Currency: cust.Currency, customer: cust})
 		return next(c)
 	}
 }
