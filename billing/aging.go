@@ -72,19 +72,25 @@ type AgingReport struct {
 }
 
 // agingSQL sums the open balance at the end of $1 per customer and bucket, for
-// invoices in currency $2. Days past due are $1 minus the due date.
+// invoices in currency $2. Days past due are $1 minus the due date. It groups by
+// customer id and bucket before joining the customers, so only the grouped rows,
+// not every open invoice, are sorted by name.
 var agingSQL = fmt.Sprintf(`
-SELECT o.customer_id, coalesce(c.external_id, ''), c.name,
-	CASE WHEN $1::date - o.due_date <= 0 THEN 0
-		WHEN $1::date - o.due_date <= 30 THEN 1
-		WHEN $1::date - o.due_date <= 60 THEN 2
-		WHEN $1::date - o.due_date <= 90 THEN 3
-		ELSE 4 END AS bucket,
-	sum(o.open_minor)
-FROM (%s) o JOIN customers c ON c.id = o.customer_id
-GROUP BY 1, 2, 3, 4
-HAVING sum(o.open_minor) <> 0
-ORDER BY c.name, o.customer_id, bucket`, fmt.Sprintf(openAsOfSQL, `AND i.currency = $2`))
+WITH per_bucket AS (
+	SELECT o.customer_id,
+		CASE WHEN $1::date - o.due_date <= 0 THEN 0
+			WHEN $1::date - o.due_date <= 30 THEN 1
+			WHEN $1::date - o.due_date <= 60 THEN 2
+			WHEN $1::date - o.due_date <= 90 THEN 3
+			ELSE 4 END AS bucket,
+		sum(o.open_minor) AS open_minor
+	FROM (%s) o
+	GROUP BY 1, 2
+	HAVING sum(o.open_minor) <> 0
+)
+SELECT p.customer_id, coalesce(c.external_id, ''), c.name, p.bucket, p.open_minor
+FROM per_bucket p JOIN customers c ON c.id = p.customer_id
+ORDER BY c.name, p.customer_id, p.bucket`, fmt.Sprintf(openAsOfSQL, `AND i.currency = $2`))
 
 // Aging returns the aging report at the end of asOf in the seller's currency (the
 // organization's; invoices in other currencies are left out, see AgingIn). An
@@ -100,6 +106,16 @@ func Aging(ctx context.Context, db DB, asOf Date) (AgingReport, error) {
 
 // AgingIn returns the aging report at the end of asOf for invoices in currency.
 func AgingIn(ctx context.Context, db DB, asOf Date, currency string) (AgingReport, error) {
+	var r AgingReport
+	err := readReport(ctx, db, func(db DB) error {
+		var err error
+		r, err = queryAging(ctx, db, asOf, currency)
+		return err
+	})
+	return r, err
+}
+
+func queryAging(ctx context.Context, db DB, asOf Date, currency string) (AgingReport, error) {
 	rows, err := db.Query(ctx, agingSQL, asOf, currency)
 	if err != nil {
 		return AgingReport{}, fmt.Errorf("querying aging: %w", err)
