@@ -317,6 +317,12 @@ func TestPayCardShowsReceipt(t *testing.T) {
 	if !strings.Contains(body, `data-testid="receipt-amount">$1,200.00`) {
 		t.Error("receipt without the amount")
 	}
+	if !strings.Contains(body, `<dl class="details" data-testid="receipt-details">`) {
+		t.Error("receipt details are not laid out as a details table")
+	}
+	if !strings.Contains(body, `data-testid="receipt-method">card<`) {
+		t.Error("receipt without the card method")
+	}
 
 	// Another debtor cannot open the receipt.
 	other := ps.payer(t, "Nosy", billing.Terms{NetDays: 30})
@@ -391,6 +397,33 @@ func TestPayTemplatesRender(t *testing.T) {
 		}
 		if !strings.Contains(b.String(), `data-testid="`+p.want+`"`) {
 			t.Errorf("%s: %s missing", p.name, p.want)
+		}
+	}
+}
+
+func TestPayFormInputsHaveStyledTypes(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	cust := ps.payer(t, "Typed", billing.Terms{NetDays: 30})
+	ps.issue(t, cust, "T-1", 120000, billing.NewDate(2026, 3, 1))
+	c := ps.login(t, "ap@typed.example")
+
+	_, body := ps.fetch(t, c, "/portal/pay")
+	if !strings.Contains(body, `<table class="responsive pay"`) {
+		t.Error("pay table lacks the class that aligns its rows")
+	}
+	// app.css styles inputs by type, so an input without a styled type is drawn
+	// as the browser's bare default.
+	styled := map[string]bool{"text": true, "checkbox": true, "hidden": true}
+	inputs := regexp.MustCompile(`<input[^>]*>`).FindAllString(body, -1)
+	if len(inputs) < 4 {
+		t.Fatalf("pay form has %d inputs, want at least 4", len(inputs))
+	}
+	typeAttr := regexp.MustCompile(` type="([a-z]+)"`)
+	for _, input := range inputs {
+		m := typeAttr.FindStringSubmatch(input)
+		if m == nil || !styled[m[1]] {
+			t.Errorf("input without a styled type: %s", input)
 		}
 	}
 }
