@@ -17,6 +17,7 @@ import (
 
 	"github.com/ledgvero/ledgvero/billing"
 	"github.com/ledgvero/ledgvero/billing/outbox"
+	"github.com/ledgvero/ledgvero/billing/stripegw"
 	"github.com/ledgvero/ledgvero/billing/websession"
 	"github.com/ledgvero/ledgvero/templates"
 )
@@ -29,9 +30,10 @@ type Handler struct {
 	Now      func() time.Time
 	Timezone *time.Location
 	OrgName  string
-	Currency string          // the organization's ISO 4217 code, for KPI figures
-	BaseURL  string          // public URL for e-mailed sign-in links
-	Jobs     outbox.Inserter // enqueues e-mail delivery inside business transactions
+	Currency string            // the organization's ISO 4217 code, for KPI figures
+	BaseURL  string            // public URL for e-mailed sign-in links
+	Jobs     outbox.Inserter   // enqueues e-mail delivery inside business transactions
+	Refunds  *stripegw.Refunds // refunds card and bank payments; nil disables them
 
 	// RequireAdminTOTP sends admins without an authenticator app to enrollment
 	// before any other page.

@@ -2,6 +2,7 @@ package stripegw
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -37,6 +38,12 @@ func (r *Refunds) RefundPayment(ctx context.Context, customerID, paymentID int64
 		return RefundResult{}, billing.FieldErrors{"reason": "Give the reason for the refund."}
 	}
 	a, err := billing.AttemptOfPayment(ctx, r.Pool, paymentID)
+	if errors.Is(err, billing.ErrNotFound) {
+		// A card payment recorded by hand or imported has no attempt.
+		if p, perr := billing.PaymentByID(ctx, r.Pool, paymentID); perr == nil && p.CustomerID == customerID {
+			return RefundResult{}, billing.FieldErrors{"payment": "This payment was not taken through the payment gateway: refund it where it was taken."}
+		}
+	}
 	if err != nil {
 		return RefundResult{}, err
 	}

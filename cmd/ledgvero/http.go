@@ -18,6 +18,7 @@ import (
 	"github.com/ledgvero/ledgvero/backoffice"
 	"github.com/ledgvero/ledgvero/billing"
 	"github.com/ledgvero/ledgvero/billing/outbox"
+	"github.com/ledgvero/ledgvero/billing/stripegw"
 	"github.com/ledgvero/ledgvero/billing/websession"
 	"github.com/ledgvero/ledgvero/migrations"
 	"github.com/ledgvero/ledgvero/portal"
@@ -111,6 +112,9 @@ func newServer(a *app) (*echo.Echo, error) {
 		Pool: a.pool, Sessions: websession.New(a.pool, sessionOpts("backoffice")), Logger: a.logger,
 		Now: a.now, Timezone: a.cfg.OrgTimezone, OrgName: a.cfg.OrgName,
 		Currency: a.cfg.OrgCurrency, BaseURL: a.cfg.BaseURL, Jobs: mailJobs, RequireAdminTOTP: a.cfg.RequireAdminTOTP,
+	}
+	if methods, ok := ph.Payments.Gateway.(stripegw.MethodGateway); ok {
+		bh.Refunds = &stripegw.Refunds{Pool: a.pool, Gateway: methods}
 	}
 	bh.Routes(e)
 	return e, nil

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/ledgvero/ledgvero/billing/outbox"
+	"github.com/ledgvero/ledgvero/billing/scoring"
 	"github.com/ledgvero/ledgvero/billing/stripegw"
 	"github.com/ledgvero/ledgvero/portal"
 )
@@ -36,8 +38,12 @@ func newPayments(a *app) (portal.Payments, error) {
 	return p, nil
 }
 
+// autopayHour is the hour of the seller's day when due installments are
+// charged to their saved payment methods.
+const autopayHour = 7
+
 // addPaymentJobs registers the payment workers and returns the periodic
-// reconciliation job.
+// reconciliation and automatic-charge jobs.
 func addPaymentJobs(a *app, workers *river.Workers) ([]*river.PeriodicJob, error) {
 	p, err := newPayments(a)
 	if err != nil {
@@ -48,8 +54,18 @@ func addPaymentJobs(a *app, workers *river.Workers) ([]*river.PeriodicJob, error
 	if p.Sandbox != nil {
 		river.AddWorker(workers, &stripegw.SandboxACHWorker{Sandbox: p.Sandbox})
 	}
+	methods, ok := p.Gateway.(stripegw.MethodGateway)
+	if !ok {
+		return nil, fmt.Errorf("payment gateway %s cannot charge saved payment methods", p.Gateway.Name())
+	}
+	river.AddWorker(workers, &stripegw.AutopayWorker{Autopay: &stripegw.Autopay{Gateway: methods, Processor: p.Processor}})
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(reconcileInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return stripegw.ReconcileArgs{}, nil }, nil),
+		// Charges are keyed by plan, installment and try, so the run at start-up
+		// charges what is due today once, however often servers restart.
+		river.NewPeriodicJob(scoring.Daily{Hour: autopayHour, Loc: a.cfg.OrgTimezone},
+			func() (river.JobArgs, *river.InsertOpts) { return stripegw.AutopayArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
 	}, nil
 }
