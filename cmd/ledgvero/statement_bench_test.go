@@ -57,6 +57,7 @@ var invoiceRowPattern = regexp.MustCompile(`data-testid="invoice-row" data-invoi
 // other load on a shared machine hits both alike. It reports each server's
 // requests per second, the full server's share of the bare handler's, and p50
 // and p99 latencies.
+//
 //	TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5433/postgres?sslmode=disable' \
 //	  go test -run '^$' -bench StatementPageVsBare -benchtime 1x ./cmd/ledgvero/
 func BenchmarkStatementPageVsBare(b *testing.B) {
