@@ -84,6 +84,7 @@ type PlanSetup struct {
 	Method     SavedMethod
 	SuccessURL string
 	CancelURL  string
+	Replaces   bool // started from an e-mailed link, so it may replace a saved method
 }
 
 // PlanForSetup returns the plan of a customer that a payment method may be
@@ -124,10 +125,10 @@ func LoadPlanSetup(ctx context.Context, db DB, id string) (PlanSetup, error) {
 	var s PlanSetup
 	err := db.QueryRow(ctx, `
 		SELECT s.id, s.plan_id, p.customer_id, s.gateway, s.status, coalesce(s.payment_method_id, ''),
-			coalesce(s.method_kind, ''), s.brand, s.last4, s.success_url, s.cancel_url
+			coalesce(s.method_kind, ''), s.brand, s.last4, s.success_url, s.cancel_url, s.replaces_method
 		FROM payment_method_setups s JOIN installment_plans p ON p.id = s.plan_id WHERE s.id = $1`, id).Scan(
 		&s.ID, &s.PlanID, &s.CustomerID, &s.Gateway, &s.Status, &s.Method.PaymentMethodID, &s.Method.Kind,
-		&s.Method.Brand, &s.Method.Last4, &s.SuccessURL, &s.CancelURL)
+		&s.Method.Brand, &s.Method.Last4, &s.SuccessURL, &s.CancelURL, &s.Replaces)
 	if err != nil {
 		return PlanSetup{}, notFound(err)
 	}

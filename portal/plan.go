@@ -71,6 +71,9 @@ type planView struct {
 	Summary string
 	Note    string
 	Rows    []scheduleRow
+	Autopay bool   // the debtor chose automatic charging
+	Method  string // the saved payment method, as in "Visa ending 4242"
+	Open    bool   // pending or approved, so its payment method can be set
 }
 
 type option struct {
@@ -94,6 +97,14 @@ func (h *Handler) planForm(c echo.Context) error {
 		page.Flash = "Your plan is approved. We will not send reminders for its invoices while you keep to the schedule."
 	case billing.PlanPending:
 		page.Flash = "Thank you. Your plan is waiting for approval; we will e-mail you when it is decided."
+	case "method_saved":
+		page.Flash = "Your payment method is saved. We will charge it on each installment's due date."
+	case "method_link":
+		page.Flash = "We e-mailed you a link to change the payment method. Open it within 7 days."
+	case "method_link_spent":
+		page.Flash, page.FlashError = "That link was already used or has expired. Ask for a new one below.", true
+	case "method_kept":
+		page.Flash, page.FlashError = "Your saved payment method was kept. To change it, use the link we e-mail you.", true
 	}
 	return c.Render(http.StatusOK, "portal/plan", page)
 }
@@ -119,6 +130,10 @@ func (h *Handler) newPlanPage(c echo.Context) (planPage, error) {
 	if err != nil {
 		return planPage{}, err
 	}
+	methods, err := billing.PlanMethods(ctx, h.Pool, d.CustomerID)
+	if err != nil {
+		return planPage{}, err
+	}
 
 	page := planPage{
 		Base: h.base(c, "Propose a payment plan"), Today: today.String(),
@@ -134,7 +149,8 @@ func (h *Handler) newPlanPage(c echo.Context) (planPage, error) {
 			ID: p.ID, Status: planStatusLabel(p.Status), Note: p.DecisionNote,
 			Summary: fmt.Sprintf("%s in %d %s installments, proposed %s", p.Total, p.Count, billing.FrequencyLabel(p.Frequency),
 				p.ProposedAt.In(h.Timezone).Format("Jan 2, 2006")),
-			Rows: scheduleRows(p.Schedule),
+			Rows: scheduleRows(p.Schedule), Autopay: p.Autopay, Method: methods[p.ID].Label(),
+			Open: p.Status == billing.PlanPending || p.Status == billing.PlanApproved,
 		}
 		page.Plans = append(page.Plans, v)
 	}

@@ -27,6 +27,10 @@ func (h *Handler) Routes(e *echo.Echo) {
 	g.GET("/dispute-attachments/:id", h.disputeAttachment, h.requireDebtor)
 	g.GET("/plan", h.planForm, h.requireDebtor)
 	g.POST("/plan", h.proposePlan, h.requireDebtor)
+	g.POST("/plans/:id/method", h.savePlanMethod, h.requireDebtor)
+	g.GET("/plans/:id/method/done", h.planMethodDone, h.requireDebtor)
+	g.GET("/plans/method-link/:token", h.methodLinkLanding, h.requireDebtor)
+	g.POST("/plans/method-link", h.redeemMethodLink, h.requireDebtor)
 
 	g.GET("/pay", h.payForm, h.requireDebtor)
 	g.POST("/pay", h.pay, h.requireDebtor)
@@ -40,5 +44,7 @@ func (h *Handler) Routes(e *echo.Echo) {
 		// Public like a Stripe Checkout URL: the session id is the capability.
 		e.GET("/sandbox/checkout/:id", h.sandboxCheckout)
 		e.POST("/sandbox/checkout/:id", h.sandboxPay)
+		e.GET("/sandbox/setup/:id", h.sandboxSetup)
+		e.POST("/sandbox/setup/:id", h.sandboxSaveMethod)
 	}
 }

@@ -219,27 +219,29 @@ func (s *Sandbox) StartSetup(_ context.Context, r SetupRequest) (Checkout, error
 	return Checkout{SessionID: id, URL: "/sandbox/setup/" + id}, nil
 }
 
-// SaveSetup completes an open sandbox setup with a test card or bank account
-// and returns the page to send the debtor to. Exactly one of card or account is
-// used: a card number when it is not empty.
-func (s *Sandbox) SaveSetup(ctx context.Context, id, card, routing, account string) (string, error) {
+// SaveSetup completes an open sandbox setup with a test card (method "card")
+// or bank account (method "bank") and returns the page to send the debtor to.
+func (s *Sandbox) SaveSetup(ctx context.Context, id, method, card, routing, account string) (string, error) {
 	m := billing.SavedMethod{Gateway: "sandbox"}
 	card = strings.NewReplacer(" ", "", "-", "").Replace(card)
+	routing, account = strings.TrimSpace(routing), strings.TrimSpace(account)
 	switch {
-	case card == TestCardSucceeds:
+	case method == "card" && card == TestCardSucceeds:
 		m.PaymentMethodID, m.Kind, m.Brand, m.Last4 = SandboxCardSucceeds, billing.MethodCard, "visa", "4242"
-	case card == TestCardDeclined:
+	case method == "card" && card == TestCardDeclined:
 		// Stripe's 4000 0000 0000 0002 would be declined at setup; the sandbox
 		// saves it so that an automatic charge can be seen failing.
 		m.PaymentMethodID, m.Kind, m.Brand, m.Last4 = SandboxCardDeclined, billing.MethodCard, "visa", "0002"
-	case card != "":
+	case method == "card":
 		return "", &SandboxInputError{Field: "card_number",
 			Message: "Use a Stripe test card: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined when charged."}
-	case strings.TrimSpace(routing) != TestRoutingNumber:
+	case method != "bank":
+		return "", &SandboxInputError{Field: "method", Message: "Choose a card or a bank account."}
+	case routing != TestRoutingNumber:
 		return "", &SandboxInputError{Field: "routing_number", Message: "Use Stripe's test routing number 110000000."}
-	case strings.TrimSpace(account) == TestAccountSettles:
+	case account == TestAccountSettles:
 		m.PaymentMethodID, m.Kind, m.Last4 = SandboxBankSettles, billing.MethodACH, "6789"
-	case strings.TrimSpace(account) == TestAccountFails:
+	case account == TestAccountFails:
 		m.PaymentMethodID, m.Kind, m.Last4 = SandboxBankFails, billing.MethodACH, "1116"
 	default:
 		return "", &SandboxInputError{Field: "account_number",
