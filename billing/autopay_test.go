@@ -9,8 +9,9 @@ func TestInstallmentChargeKey(t *testing.T) {
 	if got := InstallmentChargeKey(42, 3, 1); got != "plan-42-installment-3-try-1" {
 		t.Errorf("key = %q", got)
 	}
-	if InstallmentChargeKey(42, 3, 1) != InstallmentChargeKey(42, 3, 1) {
-		t.Error("the same plan, installment and try gave two keys")
+	first, again := InstallmentChargeKey(42, 3, 1), InstallmentChargeKey(42, 3, 1)
+	if first != again {
+		t.Errorf("the same plan, installment and try gave keys %q and %q", first, again)
 	}
 	seen := map[string]bool{}
 	for _, k := range []string{
