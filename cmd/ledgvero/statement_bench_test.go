@@ -72,6 +72,13 @@ func BenchmarkStatementPageVsBare(b *testing.B) {
 		b.Logf("inserted %d invoices in %s", benchdata.Invoices, time.Since(start).Round(time.Second))
 	}
 	cust := statementBenchCustomer(b, pool)
+	open, err := billing.OpenInvoices(ctx, pool, cust.ID, billing.DateOf(benchdata.Today))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(open) != statementOpen {
+		b.Fatalf("the statement customer has %d open invoices, want %d", len(open), statementOpen)
+	}
 
 	now := func() time.Time { return benchdata.Today.Add(15 * time.Hour) }
 	full, cookie := fullStatementServer(b, pool, now)
