@@ -11,8 +11,8 @@ import (
 
 // refundGatewayPayment refunds the whole of a succeeded card or bank payment
 // through the payment gateway that took it. The ledger reverses the payment
-// when the gateway's charge.refunded event arrives, which the sandbox sends at
-// once and Stripe within seconds.
+// when the gateway's charge.refunded event arrives: the sandbox sends it at
+// once, Stripe through the webhook.
 func (h *Handler) refundGatewayPayment(c echo.Context) error {
 	ctx := c.Request().Context()
 	id, err := pathID(c, "id")

@@ -243,6 +243,12 @@ func SelectCharges(insts []InstallmentState, covered int64, today Date) []Charge
 			d.Try = 1
 		case in.LastStatus == AttemptPending && !in.LastIntent:
 			d.Try, d.Resume = in.Tries, true
+		case in.LastStatus == AttemptPending:
+			// NOTE: a charge the gateway answered but whose outcome never reached
+			// the attempt (no webhook, and the job stopped before recording a
+			// decline) stays pending and is not retried; the reconciliation job
+			// only asks about checkout sessions, so staff must check it.
+			continue
 		case in.LastStatus == AttemptFailed && in.Tries < AutopayMaxTries:
 			if today.DaysSince(in.LastFailedOn) < AutopayRetryDays {
 				continue

@@ -104,7 +104,7 @@ func (h *Handler) startSetup(c echo.Context, d debtor, planID int64, replaces bo
 }
 
 // planMethodDone stores the method a completed setup saved. The setup must
-// belong to the plan in the URL and to the signed-in customer; it replaces a
+// belong to the plan in the URL and to the signed-in customer. It replaces a
 // saved method only when it was opened from an e-mailed link.
 func (h *Handler) planMethodDone(c echo.Context) error {
 	d := c.Get("debtor").(debtor)
