@@ -276,7 +276,9 @@ type DueCharge struct {
 // autopayPlansSQL lists the approved plans with a saved method and an
 // installment due in the last week, with what each plan received (its invoices'
 // balances when proposed minus their balances now, as the plan follow-up counts
-// it) plus its automatic charges still processing.
+// it) plus its automatic charges still processing. The receipt goes to a
+// billing contact, one who opted out of reminders only when no other is left,
+// because a receipt is not a reminder.
 const autopayPlansSQL = `
 SELECT p.id, p.customer_id, p.currency, p.payment_method_gateway, p.payment_method_id,
 	coalesce(p.gateway_customer_id, ''), p.payment_method_kind, p.payment_method_brand, p.payment_method_last4,
@@ -284,8 +286,8 @@ SELECT p.id, p.customer_id, p.currency, p.payment_method_gateway, p.payment_meth
 		JOIN invoices i ON i.id = pi.invoice_id WHERE pi.plan_id = p.id), 0)
 	+ coalesce((SELECT sum(a.amount_minor) FROM installment_charges c JOIN payment_attempts a ON a.id = c.attempt_id
 		WHERE c.plan_id = p.id AND a.status = 'processing'), 0),
-	coalesce((SELECT ct.email FROM contacts ct WHERE ct.customer_id = p.customer_id AND ct.opted_out_at IS NULL
-		ORDER BY 'billing' = ANY (ct.roles) DESC, ct.id LIMIT 1), '')
+	coalesce((SELECT ct.email FROM contacts ct WHERE ct.customer_id = p.customer_id
+		ORDER BY ct.opted_out_at IS NULL DESC, 'billing' = ANY (ct.roles) DESC, ct.id LIMIT 1), '')
 FROM installment_plans p
 WHERE p.status = 'approved' AND p.payment_method_id IS NOT NULL
 	AND EXISTS (SELECT 1 FROM installments i WHERE i.plan_id = p.id AND i.seq > 0

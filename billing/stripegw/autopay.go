@@ -46,6 +46,13 @@ func (ap *Autopay) Run(ctx context.Context) (int, error) {
 				"customer_id", c.CustomerID, "gateway", c.Method.Gateway)
 			continue
 		}
+		if c.ContactEmail == "" {
+			// The receipt and any failure notice need an address, and the
+			// webhook could not record the payment without one.
+			p.Logger.Error("plan's customer has no contact; installment not charged", "plan_id", c.PlanID,
+				"customer_id", c.CustomerID, "installment", c.Seq)
+			continue
+		}
 		ok, err := ap.charge(ctx, c, today)
 		if err != nil {
 			p.Logger.Error("automatic installment charge failed", "plan_id", c.PlanID, "customer_id", c.CustomerID,

@@ -344,3 +344,57 @@ func TestSandboxRefundReversesPayment(t *testing.T) {
 		t.Errorf("second refund: err = %v, want ErrConflict", err)
 	}
 }
+
+func TestAutopayBankFailureRetried(t *testing.T) {
+	t.Parallel()
+	f := newAutopayFixture(t, "APBANKFAIL", stripegw.SandboxBankFails)
+
+	if n := f.run(f.first); n != 1 {
+		t.Fatalf("charges on the due date = %d, want 1", n)
+	}
+	var sessionID string
+	if err := f.pool.QueryRow(f.ctx, `SELECT s.id FROM sandbox_sessions s JOIN payment_attempts a ON a.id = s.attempt_id
+		WHERE a.customer_id = $1`, f.cust).Scan(&sessionID); err != nil {
+		t.Fatal(err)
+	}
+	failedOn := f.first.AddDays(3)
+	f.clock.setDay(failedOn)
+	if err := f.sandbox.SettleBank(f.ctx, sessionID); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.attemptStatus(1, 1); got != billing.AttemptFailed {
+		t.Errorf("status after the bank failed = %s, want failed", got)
+	}
+	if got := f.emails("payment.failed"); got != 1 {
+		t.Errorf("failure e-mails = %d, want 1 with a link to pay", got)
+	}
+
+	if n := f.run(failedOn.AddDays(billing.AutopayRetryDays - 1)); n != 0 {
+		t.Errorf("charges before the retry day = %d, want 0", n)
+	}
+	if got := f.attemptStatus(1, 2); got != "none" {
+		t.Errorf("retry status before the retry day = %s, want none", got)
+	}
+	// The retry is three days after the failure, but the catch-up rule does not
+	// apply to it: it is made even though the due date is long past.
+	if n := f.run(failedOn.AddDays(billing.AutopayRetryDays)); n != 1 {
+		t.Errorf("charges on the retry day = %d, want 1", n)
+	}
+	if got := f.attemptStatus(1, 2); got != billing.AttemptProcessing {
+		t.Errorf("retry status = %s, want processing", got)
+	}
+}
+
+func TestAutopaySkipsCustomerWithoutContact(t *testing.T) {
+	t.Parallel()
+	f := newAutopayFixture(t, "APNOCONTACT", stripegw.SandboxCardSucceeds)
+	if _, err := f.pool.Exec(f.ctx, `DELETE FROM contacts WHERE customer_id = $1`, f.cust); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.run(f.first); n != 0 {
+		t.Errorf("charges without a contact = %d, want 0", n)
+	}
+	if got := f.count(`SELECT count(*) FROM payment_attempts WHERE customer_id = $1`, f.cust); got != 0 {
+		t.Errorf("attempts = %d, want 0", got)
+	}
+}
