@@ -398,3 +398,34 @@ func TestAutopaySkipsCustomerWithoutContact(t *testing.T) {
 		t.Errorf("attempts = %d, want 0", got)
 	}
 }
+
+func TestAutopayParallelServersChargeOnce(t *testing.T) {
+	t.Parallel()
+	f := newAutopayFixture(t, "APPARALLEL", stripegw.SandboxCardSucceeds)
+	f.clock.setDay(f.first)
+
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.autopay.Run(f.ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+
+	if got := f.count(`SELECT count(*) FROM payment_attempts WHERE customer_id = $1`, f.cust); got != 1 {
+		t.Errorf("attempts = %d, want 1", got)
+	}
+	if got := f.count(`SELECT count(*) FROM payments WHERE customer_id = $1`, f.cust); got != 1 {
+		t.Errorf("payments = %d, want 1", got)
+	}
+	if got := f.open(); got != 30000 {
+		t.Errorf("open balance = %d, want 30000", got)
+	}
+	if got := f.emails("payment.receipt"); got != 1 {
+		t.Errorf("receipts = %d, want 1", got)
+	}
+}
