@@ -410,7 +410,7 @@ func (h *Handler) writeOff(c echo.Context) error {
 
 // recordRefund marks a succeeded payment made outside Stripe (wire, check, cash or
 // other) as refunded through billing.SetPaymentStatus, which reopens the invoices
-// it paid. Card and bank payments are refunded in Stripe, whose webhook records it.
+// it paid. Card and bank payments are refunded through the gateway by refundGatewayPayment.
 func (h *Handler) recordRefund(c echo.Context) error {
 	ctx := c.Request().Context()
 	id, err := pathID(c, "id")
@@ -433,7 +433,7 @@ func (h *Handler) recordRefund(c echo.Context) error {
 			return billing.ErrNotFound
 		}
 		if p.Method == "card" || p.Method == "ach" {
-			return formErrors{"payment": "Refund card and bank payments in Stripe; its webhook records the refund here."}
+			return formErrors{"payment": "Refund card and bank payments with their Refund button, which refunds them through the payment gateway."}
 		}
 		if _, err := billing.SetPaymentStatus(ctx, tx, paymentID, billing.PaymentRefunded, h.today(), billing.StaffActor(u), "backoffice"); err != nil {
 			return err
