@@ -238,7 +238,14 @@ WITH aimed AS (
 		sum(ch.amount) OVER (PARTITION BY coalesce(ic.invoice_id, i.id) ORDER BY ch.paid_on, ch.row_no) AS running
 	FROM import_payment_changes ch
 		LEFT JOIN import_invoice_changes ic ON ic.ext = ch.invoice_ext
-		LEFT JOIN invoices i ON i.external_id = ch.invoice_ext AND NOT coalesce(ic.created, false)
+		-- OFFSET 0 keeps this a per-payment index lookup that the one-time
+		-- filter skips for new invoices; joined plainly, PostgreSQL hashed the
+		-- whole invoices table to find none of them.
+		LEFT JOIN LATERAL (
+			SELECT inv.id, inv.open_minor FROM invoices inv
+			WHERE inv.external_id = ch.invoice_ext AND NOT coalesce(ic.created, false)
+			OFFSET 0
+		) i ON true
 	WHERE ch.invoice_ext IS NOT NULL
 ), shares AS (
 	SELECT payment_id, invoice_id, paid_on, new_invoice, least(amount, greatest(available - (running - amount), 0)) AS share
