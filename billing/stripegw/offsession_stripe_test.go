@@ -141,3 +141,25 @@ func TestStripeSetupRequest(t *testing.T) {
 		t.Error("setup session without a customer, so the method could not be charged later")
 	}
 }
+
+func TestStripeFinishSetupRequest(t *testing.T) {
+	t.Parallel()
+	backends, requests := stripeMockBackends(t)
+	gw := stripegw.NewStripe("sk_test_123", backends)
+
+	// stripe-mock's fixture session has no completed setup intent, so no method
+	// is returned; the request is what this test checks.
+	if _, err := gw.FinishSetup(context.Background(), "cs_test_setup"); err == nil {
+		t.Error("FinishSetup of the fixture session: no error, want not complete")
+	}
+	reqs := requests()
+	if len(reqs) != 1 {
+		t.Fatalf("requests = %d, want 1", len(reqs))
+	}
+	if reqs[0].path != "/v1/checkout/sessions/cs_test_setup" {
+		t.Errorf("path = %s, want the session", reqs[0].path)
+	}
+	if got := reqs[0].query.Get("expand[0]"); got != "setup_intent.payment_method" {
+		t.Errorf("expand[0] = %q, want setup_intent.payment_method", got)
+	}
+}

@@ -21,6 +21,7 @@ import (
 // recorded is one request that reached stripe-mock.
 type recorded struct {
 	path           string
+	query          url.Values
 	form           url.Values
 	idempotencyKey string
 }
@@ -49,7 +50,7 @@ func stripeMockBackends(t *testing.T) (*stripe.Backends, func() []recorded) {
 		}
 		form, _ := url.ParseQuery(string(body))
 		mu.Lock()
-		seen = append(seen, recorded{path: r.URL.Path, form: form, idempotencyKey: r.Header.Get("Idempotency-Key")})
+		seen = append(seen, recorded{path: r.URL.Path, query: r.URL.Query(), form: form, idempotencyKey: r.Header.Get("Idempotency-Key")})
 		mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
