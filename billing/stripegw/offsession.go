@@ -62,14 +62,15 @@ const (
 func RefundKey(attemptID int64) string { return fmt.Sprintf("refund-attempt-%d", attemptID) }
 
 // SetupParams returns the Checkout Session request, in setup mode, that saves
-// a card or US bank account on the gateway customer for a plan.
+// a card or US bank account on the gateway customer for a plan. It sets no
+// client_reference_id, because the webhook processor reads that as a payment
+// attempt id; the plan id goes in metadata under its own key.
 func SetupParams(r SetupRequest, customerRef string) *stripe.CheckoutSessionParams {
 	plan := strconv.FormatInt(r.PlanID, 10)
 	return &stripe.CheckoutSessionParams{
 		Mode:               stripe.String(string(stripe.CheckoutSessionModeSetup)),
 		PaymentMethodTypes: stripe.StringSlice([]string{"card", "us_bank_account"}),
 		Customer:           stripe.String(customerRef),
-		ClientReferenceID:  stripe.String(plan),
 		SuccessURL:         stripe.String(r.Success),
 		CancelURL:          stripe.String(r.Cancel),
 		Metadata:           map[string]string{metadataPlanID: plan},

@@ -2,9 +2,11 @@ package stripegw_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/dbtest"
 	"github.com/ledgvero/ledgvero/billing/stripegw"
 )
 
@@ -137,6 +139,9 @@ func TestStripeSetupRequest(t *testing.T) {
 		"metadata[ledgvero_plan_id]": "12", "setup_intent_data[metadata][ledgvero_plan_id]": "12",
 		"success_url": "https://pay.example.com/done?setup={CHECKOUT_SESSION_ID}",
 	})
+	if reqs[1].form.Has("client_reference_id") {
+		t.Error("setup session with a client_reference_id, which the webhook processor would read as an attempt id")
+	}
 	if reqs[1].form.Get("customer") == "" {
 		t.Error("setup session without a customer, so the method could not be charged later")
 	}
@@ -161,5 +166,22 @@ func TestStripeFinishSetupRequest(t *testing.T) {
 	}
 	if got := reqs[0].query.Get("expand[0]"); got != "setup_intent.payment_method" {
 		t.Errorf("expand[0] = %q, want setup_intent.payment_method", got)
+	}
+}
+
+func TestSetupSessionEventIgnored(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dbtest.New(t), "SETUPEV", billing.Terms{NetDays: 30})
+	plan := strconv.FormatInt(f.attempt.ID, 10) // a plan id that equals an attempt id
+	f.mustSend(event{"evt_setup_completed", "checkout.session.completed", map[string]any{
+		"id": "cs_test_setup", "object": "checkout.session", "mode": "setup", "status": "complete",
+		"payment_status": "no_payment_required", "currency": nil, "amount_total": nil, "client_reference_id": nil,
+		"metadata": map[string]string{"ledgvero_plan_id": plan}, "setup_intent": "seti_123", "customer": "cus_123",
+	}})
+	if got := f.status(); got != billing.AttemptPending {
+		t.Errorf("attempt status = %s, want pending", got)
+	}
+	if got := f.count(`SELECT count(*) FROM payment_exceptions`); got != 0 {
+		t.Errorf("payment exceptions = %d, want 0", got)
 	}
 }
