@@ -89,7 +89,8 @@ type PlanSetup struct {
 
 // PlanForSetup returns the plan of a customer that a payment method may be
 // saved for: its own, with automatic charging chosen, pending or approved. A
-// plan of another customer returns ErrNotFound, like a missing one.
+// plan of another customer returns ErrNotFound, like a missing one, and any
+// other plan ErrConflict.
 func PlanForSetup(ctx context.Context, db DB, customerID, planID int64) (Plan, SavedMethod, error) {
 	var p Plan
 	var m SavedMethod
@@ -103,6 +104,9 @@ func PlanForSetup(ctx context.Context, db DB, customerID, planID int64) (Plan, S
 	}
 	if p.Status != PlanPending && p.Status != PlanApproved {
 		return Plan{}, SavedMethod{}, fmt.Errorf("plan %d is %s: %w", planID, p.Status, ErrConflict)
+	}
+	if !p.Autopay {
+		return Plan{}, SavedMethod{}, fmt.Errorf("plan %d was proposed without automatic charging: %w", planID, ErrConflict)
 	}
 	return p, m, nil
 }
@@ -289,7 +293,7 @@ SELECT p.id, p.customer_id, p.currency, p.payment_method_gateway, p.payment_meth
 	coalesce((SELECT ct.email FROM contacts ct WHERE ct.customer_id = p.customer_id
 		ORDER BY ct.opted_out_at IS NULL DESC, 'billing' = ANY (ct.roles) DESC, ct.id LIMIT 1), '')
 FROM installment_plans p
-WHERE p.status = 'approved' AND p.payment_method_id IS NOT NULL
+WHERE p.status = 'approved' AND p.payment_method_id IS NOT NULL AND p.autopay
 	AND EXISTS (SELECT 1 FROM installments i WHERE i.plan_id = p.id AND i.seq > 0
 		AND i.due_on BETWEEN $1::date - 7 AND $1::date)
 ORDER BY p.id`

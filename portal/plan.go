@@ -103,6 +103,8 @@ func (h *Handler) planForm(c echo.Context) error {
 		page.Flash = "We e-mailed you a link to change the payment method. Open it within 7 days."
 	case "method_link_spent":
 		page.Flash, page.FlashError = "That link was already used or has expired. Ask for a new one below.", true
+	case "method_unavailable":
+		page.Flash, page.FlashError = "That plan does not take automatic charges: it was proposed without them, or it has ended.", true
 	case "method_kept":
 		page.Flash, page.FlashError = "Your saved payment method was kept. To change it, use the link we e-mail you.", true
 	}

@@ -42,6 +42,9 @@ func (h *Handler) savePlanMethod(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
 	_, saved, err := billing.PlanForSetup(ctx, h.Pool, d.CustomerID, planID)
+	if errors.Is(err, billing.ErrConflict) {
+		return c.Redirect(http.StatusSeeOther, "/portal/plan?done=method_unavailable")
+	}
 	if err != nil {
 		return err
 	}
@@ -121,6 +124,9 @@ func (h *Handler) planMethodDone(c echo.Context) error {
 		return billing.ErrNotFound
 	}
 	_, saved, err := billing.PlanForSetup(ctx, h.Pool, d.CustomerID, planID)
+	if errors.Is(err, billing.ErrConflict) {
+		return c.Redirect(http.StatusSeeOther, "/portal/plan?done=method_unavailable")
+	}
 	if err != nil {
 		return err
 	}
@@ -167,7 +173,11 @@ func (h *Handler) redeemMethodLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := billing.PlanForSetup(ctx, h.Pool, d.CustomerID, planID); err != nil {
+	_, _, err = billing.PlanForSetup(ctx, h.Pool, d.CustomerID, planID)
+	if errors.Is(err, billing.ErrConflict) {
+		return c.Redirect(http.StatusSeeOther, "/portal/plan?done=method_unavailable")
+	}
+	if err != nil {
 		return err
 	}
 	return h.startSetup(c, d, planID, true)

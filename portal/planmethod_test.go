@@ -161,3 +161,41 @@ func TestPlanMethodNotReplacedWithoutLink(t *testing.T) {
 		t.Error("a setup without a link replaced the saved card")
 	}
 }
+
+func TestPlanMethodRejectedWithoutAutopay(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	ctx := context.Background()
+	id := ps.payer(t, "Manual", billing.Terms{NetDays: 30})
+	inv := ps.issue(t, id, "MA-1", 90000, billing.Today(ps.now, time.UTC).AddDays(-10))
+	var plan billing.Plan
+	err := billing.InTx(ctx, ps.pool, func(tx pgx.Tx) error {
+		var err error
+		plan, err = billing.ProposePlan(ctx, tx, billing.PlanProposal{
+			CustomerID: id, InvoiceIDs: []int64{inv.ID}, Count: 3, Frequency: billing.FrequencyMonthly,
+			First: billing.Today(ps.now, time.UTC).AddDays(7), DownPayment: billing.Money{Currency: "USD"},
+			Actor: billing.Actor{Kind: "contact", Name: "ap@manual.example"},
+		}, billing.Today(ps.now, time.UTC))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ps.login(t, "ap@manual.example")
+
+	_, page := ps.fetch(t, c, "/portal/plan")
+	if strings.Contains(page, `data-testid="plan-method-save"`) {
+		t.Error("plan without automatic charging offers to save a payment method")
+	}
+	resp, _ := ps.submit(t, c, "/portal/plans/"+itoa(plan.ID)+"/method", nil)
+	if resp.StatusCode != http.StatusSeeOther || location(resp) != "/portal/plan?done=method_unavailable" {
+		t.Errorf("save method: status %d location %q, want the unavailable notice", resp.StatusCode, location(resp))
+	}
+	var setups int
+	if err := ps.pool.QueryRow(ctx, `SELECT count(*) FROM payment_method_setups WHERE plan_id = $1`, plan.ID).Scan(&setups); err != nil {
+		t.Fatal(err)
+	}
+	if setups != 0 {
+		t.Errorf("setups = %d, want 0", setups)
+	}
+}
