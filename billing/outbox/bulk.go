@@ -9,8 +9,9 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// BulkInserter inserts many River jobs with one statement inside a transaction.
-// *river.Client[pgx.Tx] satisfies it.
+// BulkInserter inserts many River jobs at once inside a transaction.
+// *river.Client[pgx.Tx] satisfies it, and in river v0.51 its InsertManyFastTx
+// writes the jobs with one COPY.
 type BulkInserter interface {
 	InsertManyFastTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (int, error)
 }
@@ -19,8 +20,8 @@ type BulkInserter interface {
 // the stored messages, their attachments, one delivery job each and an
 // "email.queued" timeline entry for each message with a customer. It writes them
 // with a fixed number of statements, whatever the number of messages, and returns
-// the message ids in the order of msgs. jobs inserts the delivery jobs in one
-// statement when it is a BulkInserter, one by one otherwise.
+// the message ids in the order of msgs. It inserts the delivery jobs in one
+// batch when jobs is a BulkInserter, and one by one otherwise.
 //
 // An invalid message fails the call before anything is written. When a DedupeKey
 // was queued before, QueueMany removes what it inserted and returns an error
