@@ -100,8 +100,10 @@ ANALYZE import_invoices;
 CREATE TEMP TABLE import_invoice_changes ON COMMIT DROP AS
 SELECT n.*, n.subtotal + n.tax AS total, i.id IS NULL AS created,
 	-- New invoices take their ids from the sequence here, so the insert below
-	-- needs no RETURNING and this table no second pass to record them.
-	coalesce(i.id, nextval(pg_get_serial_sequence('invoices', 'id'))) AS invoice_id,
+	-- needs no RETURNING and this table no second pass to record them. The
+	-- sequence is looked up once: called per row, pg_get_serial_sequence and the
+	-- cast of its text to regclass read the catalogs a million times.
+	coalesce(i.id, nextval((SELECT pg_get_serial_sequence('invoices', 'id')::regclass))) AS invoice_id,
 	i.total_minor AS old_total, i.issue_date AS old_issue_date, i.due_date AS old_due_date
 FROM import_invoices n
 LEFT JOIN invoices i ON i.external_id = n.ext
@@ -183,7 +185,7 @@ ORDER BY r.payment_ext, r.row_no;
 ANALYZE import_payments;
 
 CREATE TEMP TABLE import_payment_changes ON COMMIT DROP AS
-SELECT n.*, coalesce(p.id, nextval(pg_get_serial_sequence('payments', 'id'))) AS payment_id, p.id IS NULL AS created,
+SELECT n.*, coalesce(p.id, nextval((SELECT pg_get_serial_sequence('payments', 'id')::regclass))) AS payment_id, p.id IS NULL AS created,
 	p.amount_minor AS old_amount, p.received_on AS old_paid_on
 FROM import_payments n LEFT JOIN payments p ON p.external_id = n.ext
 WHERE p.id IS NULL
