@@ -209,3 +209,42 @@ func TestLateFeeWaiverCredits(t *testing.T) {
 		t.Errorf("statement total after the waiver = %s, want $1,000.00", st.TotalDue)
 	}
 }
+
+func TestLateFeeWaiverAfterPartPayment(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	due := billing.NewDate(2026, 3, 1)
+	customer, _ := feeCustomer(t, f, "Flat Part Co", "flat", due)
+	day := due.AddDays(1)
+	accrueOn(t, f, day)
+	var feeInvoice int64
+	if err := f.pool.QueryRow(ctx, `SELECT id FROM invoices WHERE customer_id = $1 AND kind = 'late_fee'`, customer).Scan(&feeInvoice); err != nil {
+		t.Fatal(err)
+	}
+	err := billing.InTx(ctx, f.pool, func(tx pgx.Tx) error {
+		_, err := billing.RecordPayment(ctx, tx, billing.NewPayment{
+			CustomerID: customer, ExternalID: "pay-fee-part", Method: billing.MethodCheck, Status: "succeeded",
+			Amount: billing.Money{Amount: 1000, Currency: "USD"}, ReceivedOn: day, InvoiceIDs: []int64{feeInvoice}, Source: "backoffice",
+		}, billing.SystemActor("test"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fees, err := collect.CustomerLateFees(ctx, f.pool, customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	staff := billing.Actor{Kind: "staff", Name: "ana@seller.example"}
+	if err := collect.WaiveLateFee(ctx, f.pool, fees[0].ID, "goodwill", staff); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, `SELECT coalesce(sum(amount_minor), 0) FROM credit_notes WHERE customer_id = $1`, customer); n != 1500 {
+		t.Errorf("credited = %d, want 1500 (the unpaid part of the $25.00 fee)", n)
+	}
+	if n := f.count(t, `SELECT open_minor FROM invoices WHERE id = $1`, feeInvoice); n != 0 {
+		t.Errorf("fee invoice open balance after the waiver = %d, want 0", n)
+	}
+}
