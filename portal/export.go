@@ -145,6 +145,7 @@ func newPDF(title string, now time.Time) *pdfDoc {
 	f.SetTitle(title, true)
 	f.SetCreator("Ledgvero", true)
 	f.SetCreationDate(now)
+	f.SetModificationDate(now)
 	f.SetMargins(15, 15, 15)
 	f.SetAutoPageBreak(true, 15)
 	f.AddPage()

@@ -95,6 +95,7 @@ func Render(d Document, created time.Time) ([]byte, error) {
 	f.SetTitle("Invoice "+d.Number, true)
 	f.SetCreator("Ledgvero", true)
 	f.SetCreationDate(created)
+	f.SetModificationDate(created) // fpdf stamps the current time otherwise, so two renders could differ
 	f.SetMargins(15, 15, 15)
 	f.SetAutoPageBreak(true, 15)
 	f.AddPage()
