@@ -257,10 +257,23 @@ func TestLedgerProperties(t *testing.T) {
 				if rng.Intn(2) == 0 {
 					chosen = openIDs(t, pool, cust, rng, 2)
 				}
+				amount := usd(int64(1 + rng.Intn(60000)))
+				// Half of the chosen payments put an amount on each invoice,
+				// which may exceed the invoice's open balance.
+				var requested []billing.InvoiceAmount
+				if len(chosen) > 0 && rng.Intn(2) == 0 {
+					var sum int64
+					for _, id := range chosen {
+						share := int64(1 + rng.Intn(30000))
+						requested = append(requested, billing.InvoiceAmount{InvoiceID: id, Amount: usd(share)})
+						sum += share
+					}
+					amount.Amount = max(amount.Amount, sum)
+				}
 				err = inTx(t, pool, func(tx pgx.Tx) error {
 					p, err := billing.RecordPayment(ctx, tx, billing.NewPayment{
 						CustomerID: cust, ExternalID: fmt.Sprintf("P%d-pay-%d", run, step), Method: billing.MethodCard,
-						Amount: usd(int64(1 + rng.Intn(60000))), ReceivedOn: day, InvoiceIDs: chosen,
+						Amount: amount, ReceivedOn: day, InvoiceIDs: chosen, Allocations: requested,
 					}, testActor)
 					payments = append(payments, p.ID)
 					return err

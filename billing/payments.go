@@ -61,7 +61,16 @@ type NewPayment struct {
 	ReceivedOn Date   // the day the money counts as received in the seller's zone
 	Reference  string // free text such as a check number
 	InvoiceIDs []int64
-	Source     string // "portal", "backoffice", "webhook", "import", "cli"
+	// Allocations are optional amounts the payer put on chosen invoices. Each
+	// must be in InvoiceIDs, and when InvoiceIDs is empty they are the choice.
+	Allocations []InvoiceAmount
+	Source      string // "portal", "backoffice", "webhook", "import", "cli"
+}
+
+// InvoiceAmount is the part of a payment that the payer put on one invoice.
+type InvoiceAmount struct {
+	InvoiceID int64
+	Amount    Money
 }
 
 // Payment is a recorded payment and, once succeeded, how it was allocated.
@@ -92,9 +101,11 @@ type Allocation struct {
 // key returns the first payment with Duplicate set and changes nothing, or wraps
 // ErrConflict when the customer, amount or currency differ.
 //
-// A succeeded payment is allocated at once to the chosen InvoiceIDs, oldest due
-// date first; without a choice, to all open invoices of the customer, oldest due
-// date first. What is left over becomes customer credit. A pending or processing
+// A succeeded payment is allocated at once. Each invoice in Allocations first
+// gets its amount, capped at its open balance, in the order given. The rest goes
+// to the chosen invoices, oldest due date first; without a choice, to all open
+// invoices of the customer, oldest due date first. What is left over becomes
+// customer credit. A pending or processing
 // payment keeps the choice and is allocated when SetPaymentStatus marks it
 // succeeded, so money in flight never makes an invoice paid. Every change is
 // appended to the customer's timeline. Run it inside a transaction (InTx).
@@ -110,15 +121,16 @@ func RecordPayment(ctx context.Context, db DB, in NewPayment, actor Actor) (Paym
 		return Payment{}, fmt.Errorf("payment %s: currency %s differs from the customer's %s", in.ExternalID, in.Amount.Currency, cust.Currency)
 	}
 
+	invoiceIDs, amounts := requestedColumns(in.InvoiceIDs, in.Allocations)
 	var id int64
 	err = db.QueryRow(ctx, `
 		INSERT INTO payments (customer_id, external_id, method, status, currency, amount_minor, received_on,
-			reference, requested_invoice_ids, source, status_changed_on)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $7)
+			reference, requested_invoice_ids, requested_amounts_minor, source, status_changed_on)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $7)
 		ON CONFLICT (external_id) DO NOTHING
 		RETURNING id`,
 		in.CustomerID, in.ExternalID, in.Method, in.Status, in.Amount.Currency, in.Amount.Amount, in.ReceivedOn,
-		in.Reference, in.InvoiceIDs, in.Source).Scan(&id)
+		in.Reference, invoiceIDs, amounts, in.Source).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return duplicatePayment(ctx, db, in)
 	}
@@ -170,7 +182,62 @@ func validatePayment(in *NewPayment) error {
 	if in.InvoiceIDs == nil {
 		in.InvoiceIDs = []int64{}
 	}
+	return validateAllocations(*in)
+}
+
+// validateAllocations checks the requested amounts of a payment: each is
+// positive, in the payment's currency, on a chosen invoice named once, and
+// together they fit in the payment.
+func validateAllocations(in NewPayment) error {
+	seen := map[int64]bool{}
+	var sum int64
+	for _, a := range in.Allocations {
+		switch {
+		case a.InvoiceID <= 0:
+			return fmt.Errorf("invalid allocation of payment %s: missing invoice id", in.ExternalID)
+		case seen[a.InvoiceID]:
+			return fmt.Errorf("invalid allocation of payment %s: invoice %d is named twice, give one amount per invoice", in.ExternalID, a.InvoiceID)
+		case a.Amount.Currency != in.Amount.Currency:
+			return fmt.Errorf("invalid allocation of payment %s to invoice %d: currency %s differs from the payment's %s",
+				in.ExternalID, a.InvoiceID, a.Amount.Currency, in.Amount.Currency)
+		case a.Amount.Amount <= 0:
+			return fmt.Errorf("invalid allocation of payment %s to invoice %d: amount %s must be positive",
+				in.ExternalID, a.InvoiceID, a.Amount.Decimal())
+		case len(in.InvoiceIDs) > 0 && !slices.Contains(in.InvoiceIDs, a.InvoiceID):
+			return fmt.Errorf("invalid allocation of payment %s: invoice %d is not among the chosen invoices, add it to InvoiceIDs",
+				in.ExternalID, a.InvoiceID)
+		}
+		seen[a.InvoiceID] = true
+		sum += a.Amount.Amount
+		if sum > in.Amount.Amount {
+			return fmt.Errorf("invalid allocations of payment %s: they add up to more than the payment of %s, lower them",
+				in.ExternalID, in.Amount)
+		}
+	}
 	return nil
+}
+
+// requestedColumns returns the requested_invoice_ids and requested_amounts_minor
+// values of a payment: the invoices with an amount first, in the order given,
+// then the other chosen invoices with amount 0. Without amounts the second
+// array is empty and the first is the choice as given.
+func requestedColumns(invoiceIDs []int64, allocations []InvoiceAmount) ([]int64, []int64) {
+	if len(allocations) == 0 {
+		return invoiceIDs, []int64{}
+	}
+	ids := make([]int64, 0, len(invoiceIDs)+len(allocations))
+	amounts := make([]int64, 0, cap(ids))
+	for _, a := range allocations {
+		ids = append(ids, a.InvoiceID)
+		amounts = append(amounts, a.Amount.Amount)
+	}
+	for _, id := range invoiceIDs {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+			amounts = append(amounts, 0)
+		}
+	}
+	return ids, amounts
 }
 
 func duplicatePayment(ctx context.Context, db DB, in NewPayment) (Payment, error) {
@@ -381,14 +448,62 @@ func planAllocations(amount int64, open []openInvoice) ([]int64, int64) {
 	return shares, amount
 }
 
+// requestedShare is the cash a payer put on one invoice, less what the payment
+// has already allocated to it.
+type requestedShare struct {
+	InvoiceID int64
+	Amount    int64
+}
+
+// planRequestedAllocations spreads amount over open invoices (oldest first) in
+// two passes: each requested invoice gets min(its request, its open balance) in
+// the order requested, then the rest goes oldest first. It returns the invoices
+// in the order they were first given money, their shares and what is left over
+// for customer credit. No share exceeds an invoice's open balance and the
+// shares never add up to more than amount.
+func planRequestedAllocations(amount int64, open []openInvoice, requested []requestedShare) ([]openInvoice, []int64, int64) {
+	index := make(map[int64]int, len(open))
+	for i, o := range open {
+		index[o.ID] = i
+	}
+	shares := make([]int64, len(open))
+	var order []int
+	give := func(i int, want int64) {
+		share := min(want, open[i].Open-shares[i], amount)
+		if share <= 0 {
+			return
+		}
+		if shares[i] == 0 {
+			order = append(order, i)
+		}
+		shares[i] += share
+		amount -= share
+	}
+	for _, r := range requested {
+		if i, ok := index[r.InvoiceID]; ok {
+			give(i, r.Amount)
+		}
+	}
+	for i := range open {
+		give(i, amount)
+	}
+
+	invoices := make([]openInvoice, len(order))
+	out := make([]int64, len(order))
+	for k, i := range order {
+		invoices[k], out[k] = open[i], shares[i]
+	}
+	return invoices, out, amount
+}
+
 func allocatePayment(ctx context.Context, db DB, paymentID int64, on Date, actor Actor, source string) ([]Allocation, error) {
 	var customerID, amount int64
 	var currency string
-	var requested []int64
+	var requested, requestedAmounts []int64
 	err := db.QueryRow(ctx, `
 		SELECT p.customer_id, p.currency, p.amount_minor - coalesce((SELECT sum(amount_minor) FROM allocations WHERE payment_id = p.id), 0),
-			p.requested_invoice_ids
-		FROM payments p WHERE p.id = $1`, paymentID).Scan(&customerID, &currency, &amount, &requested)
+			p.requested_invoice_ids, p.requested_amounts_minor
+		FROM payments p WHERE p.id = $1`, paymentID).Scan(&customerID, &currency, &amount, &requested, &requestedAmounts)
 	if err != nil {
 		return nil, fmt.Errorf("loading payment %d: %w", paymentID, notFound(err))
 	}
@@ -396,7 +511,47 @@ func allocatePayment(ctx context.Context, db DB, paymentID int64, on Date, actor
 	if err != nil {
 		return nil, err
 	}
-	return insertAllocations(ctx, db, customerID, currency, open, amount, on, "payment_id", paymentID, actor, source)
+	if len(requestedAmounts) == 0 {
+		return insertAllocations(ctx, db, customerID, currency, open, amount, on, "payment_id", paymentID, actor, source)
+	}
+
+	shares, err := requestedShares(ctx, db, paymentID, requested, requestedAmounts)
+	if err != nil {
+		return nil, err
+	}
+	invoices, planned, _ := planRequestedAllocations(amount, open, shares)
+	return writeAllocations(ctx, db, customerID, currency, invoices, planned, on, "payment_id", paymentID, actor, source)
+}
+
+// requestedShares pairs the requested invoices with their amounts, less what the
+// payment already gave each of them, so ApplyPayment on a partly allocated
+// payment only tops up the requests.
+func requestedShares(ctx context.Context, db DB, paymentID int64, invoiceIDs, amounts []int64) ([]requestedShare, error) {
+	rows, err := db.Query(ctx, `
+		SELECT invoice_id, sum(amount_minor) FROM allocations WHERE payment_id = $1 GROUP BY invoice_id`, paymentID)
+	if err != nil {
+		return nil, fmt.Errorf("querying allocations of payment %d: %w", paymentID, err)
+	}
+	defer rows.Close()
+	given := map[int64]int64{}
+	for rows.Next() {
+		var invoiceID, sum int64
+		if err := rows.Scan(&invoiceID, &sum); err != nil {
+			return nil, fmt.Errorf("scanning allocations of payment %d: %w", paymentID, err)
+		}
+		given[invoiceID] = sum
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	var out []requestedShare
+	for i, id := range invoiceIDs {
+		if want := amounts[i] - given[id]; want > 0 {
+			out = append(out, requestedShare{InvoiceID: id, Amount: want})
+		}
+	}
+	return out, nil
 }
 
 // insertAllocations applies up to amount from one payment or credit note
@@ -405,6 +560,13 @@ func allocatePayment(ctx context.Context, db DB, paymentID int64, on Date, actor
 func insertAllocations(ctx context.Context, db DB, customerID int64, currency string, open []openInvoice, amount int64,
 	on Date, sourceColumn string, sourceID int64, actor Actor, source string) ([]Allocation, error) {
 	shares, _ := planAllocations(amount, open)
+	return writeAllocations(ctx, db, customerID, currency, open, shares, on, sourceColumn, sourceID, actor, source)
+}
+
+// writeAllocations inserts one allocation per invoice with a positive share,
+// in the order of open, refreshes the balances and records each on the timeline.
+func writeAllocations(ctx context.Context, db DB, customerID int64, currency string, open []openInvoice, shares []int64,
+	on Date, sourceColumn string, sourceID int64, actor Actor, source string) ([]Allocation, error) {
 	var out []Allocation
 	var touched []int64
 	for i, share := range shares {
