@@ -232,12 +232,6 @@ func QuotePayment(payable []PayableInvoice, req PayRequest) ([]AttemptLine, erro
 	if partial && !req.AllowPartial {
 		fields["invoices"] = "Partial payments are not accepted. Pay each chosen invoice in full."
 	}
-	if partial && req.AllowPartial && len(req.Choices) > 1 {
-		// The ledger allocates a payment to its invoices oldest first, so a
-		// partial amount is only kept where the debtor put it when the payment
-		// covers one invoice.
-		fields["invoices"] = "Pay part of one invoice at a time: choose only the invoice you pay in part."
-	}
 	if partial && req.AllowPartial && strings.TrimSpace(req.PartialReason) == "" {
 		fields["reason"] = "Say why you are paying part of an invoice, for example a disputed line."
 	}
@@ -392,6 +386,19 @@ func (a PaymentAttempt) InvoiceIDs() []int64 {
 		ids[i] = l.InvoiceID
 	}
 	return ids
+}
+
+// CashAllocations returns the cash the debtor put on each invoice, in line
+// order, for NewPayment.Allocations. Lines without cash, such as an invoice
+// settled by its discount alone, are left out.
+func (a PaymentAttempt) CashAllocations() []InvoiceAmount {
+	var out []InvoiceAmount
+	for _, l := range a.Lines {
+		if l.Amount.Amount > 0 {
+			out = append(out, InvoiceAmount{InvoiceID: l.InvoiceID, Amount: l.Amount})
+		}
+	}
+	return out
 }
 
 const attemptColumns = `id, customer_id, contact_email, idempotency_key, currency, amount_minor, discount_minor,

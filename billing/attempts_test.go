@@ -33,6 +33,10 @@ func TestQuotePaymentAmounts(t *testing.T) {
 		{"typed due-now amount", []billing.PayChoice{{InvoiceID: 1, Amount: "980"}}, "", []int64{98000}, []int64{2000}},
 		{"partial forfeits discount", []billing.PayChoice{{InvoiceID: 1, Amount: "500"}}, "short shipment", []int64{50000}, []int64{0}},
 		{"several invoices", []billing.PayChoice{{InvoiceID: 1}, {InvoiceID: 2}}, "", []int64{98000, 50000}, []int64{2000, 0}},
+		{"two partial amounts", []billing.PayChoice{{InvoiceID: 1, Amount: "500"}, {InvoiceID: 2, Amount: "120.50"}}, "disputed lines",
+			[]int64{50000, 12050}, []int64{0, 0}},
+		{"partial beside a full invoice", []billing.PayChoice{{InvoiceID: 1, Amount: "10"}, {InvoiceID: 2}}, "short shipment",
+			[]int64{1000, 50000}, []int64{0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,7 +81,9 @@ func TestQuotePaymentRejects(t *testing.T) {
 		{"partial without reason", []billing.PayChoice{{InvoiceID: 1, Amount: "10"}}, " ", true, "reason"},
 		{"partial not allowed", []billing.PayChoice{{InvoiceID: 1, Amount: "10"}}, "x", false, "invoices"},
 		{"payment in flight", []billing.PayChoice{{InvoiceID: 2}}, "", true, "amount_2"},
-		{"partial with another invoice", []billing.PayChoice{{InvoiceID: 1, Amount: "10"}, {InvoiceID: 3}}, "x", true, "invoices"},
+		{"two partials not allowed", []billing.PayChoice{{InvoiceID: 1, Amount: "10"}, {InvoiceID: 3, Amount: "5"}}, "x", false, "invoices"},
+		{"two partials without reason", []billing.PayChoice{{InvoiceID: 1, Amount: "10"}, {InvoiceID: 3, Amount: "5"}}, "", true, "reason"},
+		{"second partial over balance", []billing.PayChoice{{InvoiceID: 1, Amount: "10"}, {InvoiceID: 3, Amount: "70.01"}}, "x", true, "amount_3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -427,3 +427,41 @@ func TestPayFormInputsHaveStyledTypes(t *testing.T) {
 		}
 	}
 }
+
+func TestPayPartOfTwoInvoices(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	cust := ps.payer(t, "Split", billing.Terms{NetDays: 30})
+	first := ps.issue(t, cust, "S-1", 100000, billing.NewDate(2026, 3, 1))
+	second := ps.issue(t, cust, "S-2", 50000, billing.NewDate(2026, 3, 2))
+	c := ps.login(t, "ap@split.example")
+	key := ps.payKey(t, c)
+
+	form := payForm(key, first.ID, "250.00", "two disputed lines")
+	form.Add("invoice", fmt.Sprint(second.ID))
+	form.Set(billing.AmountField(second.ID), "75.50")
+	resp, body := ps.submit(t, c, "/portal/pay", form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("status %d, want 303; body: %s", resp.StatusCode, body)
+	}
+
+	rows, err := ps.pool.Query(context.Background(), `
+		SELECT l.invoice_id, l.amount_minor FROM payment_attempt_invoices l ORDER BY l.invoice_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]int64{}
+	for rows.Next() {
+		var id, amount int64
+		if err := rows.Scan(&id, &amount); err != nil {
+			t.Fatal(err)
+		}
+		got[id] = amount
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[first.ID] != 25000 || got[second.ID] != 7550 {
+		t.Errorf("attempt lines = %v, want 25000 on S-1 and 7550 on S-2", got)
+	}
+}

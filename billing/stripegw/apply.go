@@ -302,8 +302,8 @@ func (p *Processor) recordPayment(ctx context.Context, tx pgx.Tx, a *billing.Pay
 	// dashboard and which the debtor's receipt shows.
 	pay, err := billing.RecordPayment(ctx, tx, billing.NewPayment{
 		CustomerID: a.CustomerID, ExternalID: externalID, Method: method, Status: status,
-		Amount: a.Amount, ReceivedOn: p.today(), InvoiceIDs: a.InvoiceIDs(), Source: "webhook",
-		Reference: externalID,
+		Amount: a.Amount, ReceivedOn: p.today(), InvoiceIDs: a.InvoiceIDs(), Allocations: a.CashAllocations(),
+		Source: "webhook", Reference: externalID,
 	}, p.actor())
 	if err != nil {
 		return fmt.Errorf("recording payment of attempt %d: %w", a.ID, err)
