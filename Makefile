@@ -86,6 +86,6 @@ bench: db-start ## benchmarks against the private PostgreSQL: 1M-invoice book, e
 	TEST_DATABASE_URL='$(ADMIN_DB_URL)' go test -run '^$$' -bench PayAttempt -benchtime 3s ./portal ./cmd/ledgvero
 
 .PHONY: test-e2e
-test-e2e: db-start ## browser journeys in headless Chromium
+test-e2e: db-start mail-start ## browser journeys in headless Chromium (Mailpit receives their e-mail)
 	@eval "export $$(.ci/e2e-setup.sh)"; \
 	TEST_DATABASE_URL='$(ADMIN_DB_URL)' go test -count=1 -tags e2e -timeout 10m ./e2e
