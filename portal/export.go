@@ -146,6 +146,7 @@ func newPDF(title string, now time.Time) *pdfDoc {
 	f.SetCreator("Ledgvero", true)
 	f.SetCreationDate(now)
 	f.SetModificationDate(now)
+	f.SetCatalogSort(true)
 	f.SetMargins(15, 15, 15)
 	f.SetAutoPageBreak(true, 15)
 	f.AddPage()

@@ -95,7 +95,10 @@ func Render(d Document, created time.Time) ([]byte, error) {
 	f.SetTitle("Invoice "+d.Number, true)
 	f.SetCreator("Ledgvero", true)
 	f.SetCreationDate(created)
-	f.SetModificationDate(created) // fpdf stamps the current time otherwise, so two renders could differ
+	// fpdf stamps the current time and writes fonts in map order unless told
+	// otherwise. Either would make two renders of one invoice differ.
+	f.SetModificationDate(created)
+	f.SetCatalogSort(true)
 	f.SetMargins(15, 15, 15)
 	f.SetAutoPageBreak(true, 15)
 	f.AddPage()
