@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/labstack/echo/v4"
 
 	"github.com/ledgvero/ledgvero/assets"
 	"github.com/ledgvero/ledgvero/billing"
@@ -40,14 +38,6 @@ type payServer struct {
 func newPayServer(tb testing.TB) *payServer {
 	tb.Helper()
 	pool := dbtest.New(tb)
-	set, err := assets.Load()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	renderer, err := templates.New(set.URL)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	jobs, err := outbox.NewInserter(pool)
 	if err != nil {
 		tb.Fatal(err)
@@ -70,22 +60,7 @@ func newPayServer(tb testing.TB) *payServer {
 		Payments: Payments{Gateway: sb, Sandbox: sb, Processor: proc},
 	}
 
-	e := echo.New()
-	e.Validator = billing.NewFormValidator()
-	e.Renderer = echoRenderer{renderer}
-	e.HTTPErrorHandler = func(err error, c echo.Context) {
-		status := http.StatusInternalServerError
-		var he *echo.HTTPError
-		switch {
-		case errors.As(err, &he):
-			status = he.Code
-		case errors.Is(err, billing.ErrNotFound):
-			status = http.StatusNotFound
-		default:
-			tb.Logf("handler error: %v", err)
-		}
-		_ = c.String(status, http.StatusText(status))
-	}
+	e := newTestEcho(tb)
 	h.Routes(e)
 	ps.Server = httptest.NewServer(e)
 	tb.Cleanup(ps.Close)

@@ -44,28 +44,18 @@ func (er echoRenderer) Render(w io.Writer, name string, data any, _ echo.Context
 	return er.r.Render(w, name, data)
 }
 
-func newTestServer(t testing.TB) *testServer {
-	t.Helper()
-	pool := dbtest.New(t)
+// newTestEcho returns Echo with the real templates and validator, and an error
+// handler that responds with the status alone and logs unexpected errors.
+func newTestEcho(tb testing.TB) *echo.Echo {
+	tb.Helper()
 	set, err := assets.Load()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	renderer, err := templates.New(set.URL)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	jobs, err := outbox.NewInserter(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{pool: pool, now: testNow}
-	now := func() time.Time { return ts.now }
-	tz, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
-
 	e := echo.New()
 	e.Validator = billing.NewFormValidator()
 	e.Renderer = echoRenderer{renderer}
@@ -78,10 +68,28 @@ func newTestServer(t testing.TB) *testServer {
 		case errors.Is(err, billing.ErrNotFound):
 			status = http.StatusNotFound
 		default:
-			t.Logf("handler error: %v", err)
+			tb.Logf("handler error: %v", err)
 		}
 		_ = c.String(status, http.StatusText(status))
 	}
+	return e
+}
+
+func newTestServer(t testing.TB) *testServer {
+	t.Helper()
+	pool := dbtest.New(t)
+	jobs, err := outbox.NewInserter(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{pool: pool, now: testNow}
+	now := func() time.Time { return ts.now }
+	tz, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e := newTestEcho(t)
 	ts.h = &Handler{
 		Pool: pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: now, Timezone: tz,
 		BaseURL: "http://portal.test", Jobs: jobs,
