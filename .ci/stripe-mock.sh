@@ -23,12 +23,12 @@ if ! { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
   echo $! >"$pidfile"
 fi
 for _ in $(seq 200); do
-  # stripe-mock answers 401 without an API key, which proves it is up.
+  # stripe-mock returns 401 without an API key, which proves it is up.
   if curl -s -o /dev/null "http://$HTTP_ADDR/v1/customers"; then
     echo "STRIPE_MOCK_URL=http://$HTTP_ADDR"
     exit 0
   fi
   sleep 0.05
 done
-echo "stripe-mock did not answer on $HTTP_ADDR; see $RUN/stripe-mock.log" >&2
+echo "stripe-mock did not respond on $HTTP_ADDR; see $RUN/stripe-mock.log" >&2
 exit 1

@@ -125,7 +125,7 @@ func AmountField(invoiceID int64) string { return "amount_" + strconv.FormatInt(
 // NewIdempotencyKey returns a random key for one rendering of the pay form.
 func NewIdempotencyKey() string {
 	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	_, _ = rand.Read(b) // since Go 1.24, crypto/rand.Read never returns an error
 	return hex.EncodeToString(b)
 }
 
@@ -206,7 +206,7 @@ func QuotePayment(payable []PayableInvoice, req PayRequest) ([]AttemptLine, erro
 		field := AmountField(ch.InvoiceID)
 		inv, ok := byID[ch.InvoiceID]
 		if !ok || seen[ch.InvoiceID] {
-			// A foreign, settled or missing invoice gets the same answer.
+			// A foreign, settled or missing invoice returns the same error.
 			return nil, ErrNotFound
 		}
 		seen[ch.InvoiceID] = true

@@ -18,8 +18,8 @@ import (
 
 // maxDisputeBody bounds a dispute upload: five files of 10 MB plus the form.
 // The CSRF middleware parses the multipart body before this handler runs, so
-// the server-wide 55 MB body limit in cmd/ledgvero/http.go is what bounds the
-// request there; this cap applies where that middleware is absent.
+// the server-wide 55 MB body limit in cmd/ledgvero/http.go bounds the request
+// there. This cap applies where that middleware is absent.
 const maxDisputeBody = billing.MaxDisputeAttachments*billing.MaxDisputeAttachmentLen + 1<<20
 
 // disputePage opens a dispute on an invoice and shows the invoice's disputes.

@@ -20,7 +20,7 @@ type linkRequestInput struct {
 	Email string `form:"email" validate:"required,email,max=254" label:"e-mail address"`
 }
 
-// requestLink answers the same whether or not the address belongs to a contact,
+// requestLink responds the same whether or not the address belongs to a contact,
 // so the form cannot be used to find out who our customers are.
 func (h *Handler) requestLink(c echo.Context) error {
 	var in linkRequestInput
@@ -51,7 +51,7 @@ func (h *Handler) requestLink(c echo.Context) error {
 	return c.Render(http.StatusOK, "portal/login", page)
 }
 
-// rateLimited answers 429 with the form and a message, or returns err when it is
+// rateLimited responds 429 with the form and a message, or returns err when it is
 // not a rate-limit error.
 func (h *Handler) rateLimited(c echo.Context, page loginPage, err error) error {
 	if !errors.Is(err, errRateLimited) {
@@ -206,7 +206,7 @@ func (h *Handler) chooseAccount(c echo.Context) error {
 			return c.Redirect(http.StatusSeeOther, "/portal/")
 		}
 	}
-	// Another customer's id gets the same answer as a missing one.
+	// Another customer's id gets the same 404 as a missing one.
 	return echo.NewHTTPError(http.StatusNotFound)
 }
 

@@ -17,8 +17,8 @@ import (
 const interestPeriodDays = 30
 
 // accrueSQL charges the fees due on $1 under each invoice's own terms. A flat
-// fee is due once the invoice is unpaid more than grace days after its due date;
-// interest is due for each completed 30-day period after that, on the open
+// fee is due once the invoice is unpaid more than grace days after its due date.
+// Interest is due for each completed 30-day period after that, on the open
 // balance of the day it is charged. Invoices with an open dispute or in an
 // approved installment plan accrue nothing. $2 limits the run to one invoice
 // (0 for all) and $3 set ignores the grace days, for a reminder step whose

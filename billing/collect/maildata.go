@@ -75,7 +75,7 @@ func reminderData(org string, c customerInfo, lead Step, invoices []invoiceInfo,
 	return d
 }
 
-// dueStatus says where an invoice stands against its due date.
+// dueStatus describes an invoice's position relative to its due date.
 func dueStatus(due, asOf billing.Date) string {
 	days := asOf.DaysSince(due)
 	switch {

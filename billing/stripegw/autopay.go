@@ -15,7 +15,7 @@ import (
 )
 
 // idempotencyWindow is how long after an attempt was made the gateway still
-// recognises its idempotency key. Stripe keeps keys for 24 hours; an attempt
+// recognises its idempotency key. Stripe keeps keys for 24 hours, so an attempt
 // that never reached the gateway within that window is left to staff, because
 // repeating it could charge twice.
 const idempotencyWindow = 23 * time.Hour
