@@ -106,6 +106,7 @@ type customerPage struct {
 	Segments  []string
 	Today     string
 	OwnerID   int64 // zero when nobody owns the customer
+	LateFees  []lateFeeRow
 	// Form values of the settings form.
 	DiscountPct, LateFeeFlat, LateFeePct string
 }
@@ -136,15 +137,25 @@ func allSegments() []string {
 }
 
 func (h *Handler) customer(c echo.Context) error {
-	ctx := c.Request().Context()
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
+	p, err := h.loadCustomerPage(c, id)
+	if err != nil {
+		return err
+	}
+	return c.Render(http.StatusOK, "backoffice/customer", p)
+}
+
+// loadCustomerPage loads everything the customer page shows, so a form handler
+// can render the page again with its field errors.
+func (h *Handler) loadCustomerPage(c echo.Context, id int64) (customerPage, error) {
+	ctx := c.Request().Context()
 	today := h.today()
 	acct, err := billing.LoadCustomerAccount(ctx, h.Pool, id, today)
 	if err != nil {
-		return err
+		return customerPage{}, err
 	}
 	p := customerPage{page: h.page(c, acct.Name), Account: acct, Open: acct.Open.String(), Overdue: acct.Overdue.String(),
 		Outcomes: callOutcomeOptions(), Segments: allSegments(), Today: today.String()}
@@ -164,20 +175,20 @@ func (h *Handler) customer(c echo.Context) error {
 		// A customer created since the nightly run: score it now, which reads
 		// only its own invoices.
 		if _, err := billing.RecomputeSegments(ctx, h.Pool, today, id); err != nil {
-			return err
+			return customerPage{}, err
 		}
 		seg, err = billing.SegmentOf(ctx, h.Pool, id)
 	}
 	if err != nil {
-		return err
+		return customerPage{}, err
 	}
 	seg.ComputedAt = seg.ComputedAt.In(h.Timezone)
 	p.Segment = &seg
 	if p.Contacts, err = billing.CustomerContacts(ctx, h.Pool, id); err != nil {
-		return err
+		return customerPage{}, err
 	}
 	if p.Invoices, err = billing.CustomerInvoices(ctx, h.Pool, id, 100); err != nil {
-		return err
+		return customerPage{}, err
 	}
 	for _, inv := range p.Invoices {
 		if inv.Open.Amount > 0 && !inv.Voided {
@@ -185,22 +196,22 @@ func (h *Handler) customer(c echo.Context) error {
 		}
 	}
 	if p.Payments, err = billing.CustomerPayments(ctx, h.Pool, id, 50); err != nil {
-		return err
+		return customerPage{}, err
 	}
 	if p.Plans, err = billing.CustomerPlans(ctx, h.Pool, id); err != nil {
-		return err
+		return customerPage{}, err
 	}
 	if p.Promises, err = billing.CustomerPromises(ctx, h.Pool, id, 50); err != nil {
-		return err
+		return customerPage{}, err
 	}
 	if p.Disputes, err = billing.CustomerDisputes(ctx, h.Pool, id, 50); err != nil {
-		return err
+		return customerPage{}, err
 	}
 	if p.Tasks, err = billing.ListTasks(ctx, h.Pool, billing.TaskFilter{CustomerID: id, OpenOnly: true}); err != nil {
-		return err
+		return customerPage{}, err
 	}
 	if p.Timeline, err = billing.Timeline(ctx, h.Pool, id, false, 500); err != nil {
-		return err
+		return customerPage{}, err
 	}
 	for i := range p.Timeline {
 		p.Timeline[i].OccurredAt = p.Timeline[i].OccurredAt.In(h.Timezone)
@@ -212,12 +223,15 @@ func (h *Handler) customer(c echo.Context) error {
 		p.Disputes[i].OpenedAt = p.Disputes[i].OpenedAt.In(h.Timezone)
 	}
 	if p.Staff, err = billing.ListStaff(ctx, h.Pool); err != nil {
-		return err
+		return customerPage{}, err
 	}
 	if p.Templates, err = billing.ListTermsTemplates(ctx, h.Pool); err != nil {
-		return err
+		return customerPage{}, err
 	}
-	return c.Render(http.StatusOK, "backoffice/customer", p)
+	if p.LateFees, err = h.lateFeeRows(ctx, id); err != nil {
+		return customerPage{}, err
+	}
+	return p, nil
 }
 
 // bpString formats basis points as a percentage without the sign: 150 is "1.50".

@@ -32,6 +32,7 @@ func (h *Handler) Routes(e *echo.Echo) {
 	s.POST("/customers/:id/contacts", h.saveContact, act(billing.ActEditCustomer))
 	s.POST("/customers/:id/login-link", h.sendLoginLink, act(billing.ActSendLoginLink))
 	s.POST("/customers/:id/write-offs", h.writeOff, act(billing.ActWriteOff))
+	s.POST("/customers/:id/late-fees/:fee/waive", h.waiveLateFee, act(billing.ActEditCustomer))
 	s.POST("/customers/:id/refunds", h.recordRefund, act(billing.ActRefund))
 	s.POST("/customers/:id/gateway-refunds", h.refundGatewayPayment, act(billing.ActRefund))
 	s.POST("/customers/:id/recompute", h.recomputeCustomer, act(billing.ActRecomputeScores))

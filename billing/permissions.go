@@ -10,7 +10,7 @@ const (
 	ActSendLoginLink   Action = "send_login_link"  // e-mail a portal sign-in link to a contact
 	ActApprovePlan     Action = "approve_plan"     // approve, change or reject installment plans
 	ActResolveDispute  Action = "resolve_dispute"  // reply to, credit or reject disputes
-	ActEditCustomer    Action = "edit_customer"    // terms, credit limit, late fees, hold, owner, segment override, contacts
+	ActEditCustomer    Action = "edit_customer"    // terms, credit limit, late-fee policy and waivers, hold, owner, segment override, contacts
 	ActWriteOff        Action = "write_off"        // write off an open balance
 	ActRefund          Action = "refund"           // refund a payment or customer credit
 	ActManageSettings  Action = "manage_settings"  // organization, policies and terms templates
