@@ -5,6 +5,7 @@ package portal
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -60,7 +61,24 @@ func (h *Handler) base(c echo.Context, title string) templates.Base {
 	if d, ok := c.Get("debtor").(debtor); ok {
 		b.User, b.Account = d.Email, d.Account
 	}
+	if seller, ok := c.Get("seller").(string); ok {
+		b.Seller = seller
+	}
 	return b
+}
+
+// withSeller stores the seller's organization name, as the back-office
+// settings and PDFs have it, for base to show in the header and title. Before
+// the organization is set up the pages show "Ledgvero".
+func (h *Handler) withSeller(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		org, err := billing.LoadOrganization(c.Request().Context(), h.Pool)
+		if err != nil && !errors.Is(err, billing.ErrNotFound) {
+			return fmt.Errorf("loading the organization name: %w", err)
+		}
+		c.Set("seller", org.Name)
+		return next(c)
+	}
 }
 
 // requireDebtor lets through only requests with a portal session that has an

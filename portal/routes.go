@@ -4,7 +4,7 @@ import "github.com/labstack/echo/v4"
 
 // Routes mounts every portal route. Each line shows the route's guard.
 func (h *Handler) Routes(e *echo.Echo) {
-	g := e.Group("/portal")
+	g := e.Group("/portal", h.withSeller)
 	g.GET("/login", h.loginForm)
 	g.POST("/login", h.requestLink)
 	g.GET("/link/:token", h.linkLanding)

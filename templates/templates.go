@@ -25,6 +25,7 @@ type Base struct {
 	CSRF       string // token for every form's hidden csrf field
 	User       string // signed-in staff e-mail, or the portal contact's e-mail
 	Account    string // the customer account open in the portal
+	Seller     string // the seller's organization name in the portal header and title; "" shows "Ledgvero"
 	Flash      string
 	FlashError bool
 	Sandbox    bool // payments go to the built-in sandbox, where no money moves
