@@ -23,12 +23,14 @@ const payer = "ap@northwind.example"
 func startPayment(t *testing.T, page playwright.Page, s *Server, numbers ...string) {
 	t.Helper()
 	Goto(t, page, s.URL+"/portal/pay", http.StatusOK)
+	Must(t, Expect().Locator(page.GetByText("Sandbox: no money moves")).ToHaveCount(1))
 	for _, n := range numbers {
 		Must(t, ByTestID(page, "pay-check-"+n).Check())
 	}
 	Must(t, ByTestID(page, "pay-submit").Click())
 	Must(t, Expect().Page(page).ToHaveURL(regexp.MustCompile(`/sandbox/checkout/cs_test_sandbox_`)))
 	Must(t, Expect().Locator(ByTestID(page, "sandbox-label")).ToContainText("Sandbox: no money moves"))
+	Must(t, Expect().Locator(page.GetByText("Sandbox: no money moves")).ToHaveCount(1))
 }
 
 func payByBank(t *testing.T, page playwright.Page, account string) {
