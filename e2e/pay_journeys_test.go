@@ -76,7 +76,21 @@ func TestPayCardShowsReceipt(t *testing.T) {
 	Must(t, ByTestID(page, "sandbox-pay-card").Click())
 	Must(t, Expect().Page(page).ToHaveURL(regexp.MustCompile(`/portal/receipts/\d+$`)))
 	Must(t, Expect().Locator(ByTestID(page, "receipt-amount")).ToHaveText("$2,154.00"))
-	Must(t, Expect().Locator(ByTestID(page, "receipt-method")).ToHaveText("card"))
+	Must(t, Expect().Locator(ByTestID(page, "receipt-method")).ToHaveText("Card"))
+	Must(t, Expect().Locator(ByTestID(page, "receipt-payer")).ToContainText("Northwind Traders"))
+	Must(t, Expect().Locator(ByTestID(page, "receipt-payee")).ToBeVisible())
+	Must(t, Expect().Locator(ByTestID(page, "receipt-number")).ToHaveText(regexp.MustCompile(`^R-\d{6}$`)))
+
+	// The Print button opens the print dialog through the receipt's script;
+	// the stub records the call instead of opening a dialog.
+	_, err := page.Evaluate(`() => { window.printed = false; window.print = () => { window.printed = true; }; }`)
+	Must(t, err)
+	Must(t, ByTestID(page, "receipt-print").Click())
+	printed, err := page.Evaluate(`() => window.printed`)
+	Must(t, err)
+	if printed != true {
+		t.Error("Print button did not open the print dialog")
+	}
 
 	Goto(t, page, s.URL+"/portal/pay", http.StatusOK)
 	Must(t, Expect().Locator(ByTestID(page, "pay-row-NW-0987")).ToHaveCount(0))
@@ -106,7 +120,7 @@ func TestPayBankSettlesAndFails(t *testing.T) {
 
 	waitForStatus(t, page, settling, "succeeded")
 	Must(t, Expect().Locator(ByTestID(page, "receipt-amount")).ToHaveText("$6,140.00"))
-	Must(t, Expect().Locator(ByTestID(page, "receipt-method")).ToHaveText("bank account (ACH)"))
+	Must(t, Expect().Locator(ByTestID(page, "receipt-method")).ToHaveText("Bank account (ACH)"))
 
 	waitForStatus(t, page, failing, "failed")
 	Must(t, Expect().Locator(ByTestID(page, "pay-failed")).ToBeVisible())

@@ -291,15 +291,38 @@ func TestPayCardShowsReceipt(t *testing.T) {
 	if receipt == "" || !strings.HasPrefix(receipt, "/portal/receipts/") {
 		t.Fatalf("status page redirected to %q, want the receipt", receipt)
 	}
+	_, err := ps.pool.Exec(context.Background(), `INSERT INTO organization (name, timezone, currency, address, remit_to)
+		VALUES ('Test Seller Inc.', 'UTC', 'USD', '1 Main St, Springfield', '')`)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, body := ps.fetch(t, c, receipt)
 	if !strings.Contains(body, `data-testid="receipt-amount">$1,200.00`) {
 		t.Error("receipt without the amount")
 	}
+	if !regexp.MustCompile(`data-testid="receipt-number">R-\d{6}<`).MatchString(body) {
+		t.Error("receipt number is not formatted as R-000000")
+	}
+	if !strings.Contains(body, `data-testid="receipt-payee">Test Seller Inc.<br><span class="muted">1 Main St, Springfield</span>`) {
+		t.Error("receipt does not name the payee with its address")
+	}
+	if !strings.Contains(body, `data-testid="receipt-payer">Card<br><span class="muted">ap@card.example</span>`) {
+		t.Error("receipt does not name the payer and the contact who paid")
+	}
+	if !strings.Contains(body, `data-testid="receipt-date">`+billing.Today(testNow, time.UTC).Format()+`<`) {
+		t.Error("receipt does not show the date paid")
+	}
+	if strings.Contains(body, "Started on") {
+		t.Error("receipt still labels the date as the start")
+	}
+	if !strings.Contains(body, `data-testid="receipt-print"`) || !strings.Contains(body, `<script src="/assets/print.`) {
+		t.Error("receipt has no print button with its script")
+	}
 	if !strings.Contains(body, `<dl class="details" data-testid="receipt-details">`) {
 		t.Error("receipt details are not laid out as a details table")
 	}
-	if !strings.Contains(body, `data-testid="receipt-method">card<`) {
-		t.Error("receipt without the card method")
+	if !strings.Contains(body, `data-testid="receipt-method">Card<`) {
+		t.Error("receipt does not name the card method in words")
 	}
 
 	// Another debtor cannot open the receipt.

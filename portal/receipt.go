@@ -27,14 +27,19 @@ type payStatusPage struct {
 // receiptPage is the receipt of a succeeded payment.
 type receiptPage struct {
 	templates.Base
-	AttemptID int64
-	Amount    string
-	Discount  string
-	Method    string
-	Reference string
-	Paid      string
-	Status    string
-	Lines     []receiptLine
+	AttemptID    int64
+	Number       string // the receipt number, as in "R-000042"
+	Payee        string // the seller's organization name
+	PayeeAddress string
+	Payer        string // the customer's name
+	PayerEmail   string // the contact who paid
+	Amount       string
+	Discount     string
+	Method       string // in words, as in "Card" or "Visa ending 4242"
+	Reference    string
+	Paid         string // the date the payment was received
+	Status       string
+	Lines        []receiptLine
 }
 
 type receiptLine struct {
@@ -88,9 +93,28 @@ func (h *Handler) receipt(c echo.Context) error {
 		// Only money that arrived gets a receipt.
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
+	ctx := c.Request().Context()
+	d := c.Get("debtor").(debtor)
+	number := billing.ReceiptNumber(a.ID)
 	page := receiptPage{
-		Base: h.base(c, "Receipt"), AttemptID: a.ID, Amount: a.Amount.String(), Method: methodLabel(a.Method),
-		Reference: a.PaymentIntentID, Paid: a.CreatedAt.In(h.Timezone).Format("Jan 2, 2006"), Status: a.Status,
+		Base: h.base(c, "Receipt "+number), AttemptID: a.ID, Number: number, Payer: d.Account, PayerEmail: a.ContactEmail,
+		Amount: a.Amount.String(), Reference: a.PaymentIntentID, Status: a.Status,
+		Paid: a.CreatedAt.In(h.Timezone).Format("Jan 2, 2006"),
+	}
+	org, err := billing.LoadOrganization(ctx, h.Pool)
+	if err != nil && !errors.Is(err, billing.ErrNotFound) {
+		return err
+	}
+	page.Payee, page.PayeeAddress = org.Name, org.Address
+	if a.PaymentID != nil {
+		p, err := billing.PaymentByID(ctx, h.Pool, *a.PaymentID)
+		if err != nil {
+			return err
+		}
+		page.Paid = p.ReceivedOn.Format()
+	}
+	if page.Method, err = h.receiptMethod(c, a); err != nil {
+		return err
 	}
 	if a.Discount.Amount > 0 {
 		page.Discount = a.Discount.String()
@@ -103,6 +127,25 @@ func (h *Handler) receipt(c echo.Context) error {
 		page.Lines = append(page.Lines, line)
 	}
 	return c.Render(http.StatusOK, "portal/receipt", page)
+}
+
+// receiptMethod names the payment method in words, with its last four digits
+// when Ledgvero stores them, which it does only for a plan's saved method.
+func (h *Handler) receiptMethod(c echo.Context, a billing.PaymentAttempt) (string, error) {
+	saved, ok, err := billing.ChargedMethod(c.Request().Context(), h.Pool, a.ID)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		return saved.Label(), nil
+	}
+	switch a.Method {
+	case billing.MethodCard:
+		return "Card", nil
+	case billing.MethodACH:
+		return "Bank account (ACH)", nil
+	}
+	return "", nil
 }
 
 func methodLabel(m string) string {
