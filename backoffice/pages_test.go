@@ -362,6 +362,21 @@ func TestCustomerPageReadableFormats(t *testing.T) {
 	if !strings.Contains(body, "Net 45 1.5/10 (net 45, 1.5% in 10 days)") {
 		t.Error("terms template discount is not shown as a percentage")
 	}
+	invoices := body[strings.Index(body, `data-testid="customer-invoices"`):]
+	invoices = invoices[:strings.Index(invoices, "</table>")]
+	if regexp.MustCompile(`\d{4}-\d\d-\d\d`).MatchString(invoices) {
+		t.Error("invoices table shows ISO dates")
+	}
+	if !regexp.MustCompile(`<td data-label="Due">[A-Z][a-z]{2} \d{1,2}, \d{4}</td>`).MatchString(invoices) {
+		t.Error("invoices table does not show due dates as Jan 2, 2006")
+	}
+	if !strings.Contains(body, `data-testid="customer-owner-unassigned">Unassigned<`) || strings.Contains(body, ">nobody<") {
+		t.Error("a customer without an owner is not shown as unassigned")
+	}
+	_, body = get(t, c, ts.URL+"/backoffice/customers")
+	if !strings.Contains(body, `<td data-label="Owner"><span class="muted">Unassigned</span></td>`) {
+		t.Error("customer list does not show a missing owner as unassigned")
+	}
 
 	_, body = get(t, c, ts.URL+"/backoffice/settings")
 	if strings.Contains(body, "Discount (bp)") || !strings.Contains(body, `<td class="num">1.5%</td>`) {
