@@ -99,7 +99,7 @@ type customerPage struct {
 	Disputes  []billing.CustomerDisputeRow
 	OpenInvs  []billing.CustomerInvoice // invoices with an open balance, for the promise and write-off forms
 	Tasks     []billing.Task
-	Timeline  []billing.Event
+	Timeline  []timelineEntry
 	Staff     []billing.StaffListItem
 	Templates []billing.TermsTemplate
 	Outcomes  []callOutcomeOption
@@ -210,11 +210,8 @@ func (h *Handler) loadCustomerPage(c echo.Context, id int64) (customerPage, erro
 	if p.Tasks, err = billing.ListTasks(ctx, h.Pool, billing.TaskFilter{CustomerID: id, OpenOnly: true}); err != nil {
 		return customerPage{}, err
 	}
-	if p.Timeline, err = billing.Timeline(ctx, h.Pool, id, false, 500); err != nil {
+	if p.Timeline, err = h.timelineEntries(ctx, id); err != nil {
 		return customerPage{}, err
-	}
-	for i := range p.Timeline {
-		p.Timeline[i].OccurredAt = p.Timeline[i].OccurredAt.In(h.Timezone)
 	}
 	for i := range p.Plans {
 		p.Plans[i].ProposedAt = p.Plans[i].ProposedAt.In(h.Timezone)

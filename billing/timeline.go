@@ -83,3 +83,27 @@ func Timeline(ctx context.Context, db DB, customerID int64, debtorView bool, lim
 	}
 	return out, rows.Err()
 }
+
+// IssueDates returns the issue date of each invoice in ids, keyed by invoice id,
+// so a timeline can date an "invoice.issued" event by the invoice instead of by
+// the moment it was recorded, which for imported invoices is the import.
+func IssueDates(ctx context.Context, db DB, ids []int64) (map[int64]Date, error) {
+	out := make(map[int64]Date, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.Query(ctx, `SELECT id, issue_date FROM invoices WHERE id = ANY ($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("querying issue dates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var d Date
+		if err := rows.Scan(&id, &d); err != nil {
+			return nil, fmt.Errorf("scanning issue dates: %w", err)
+		}
+		out[id] = d
+	}
+	return out, rows.Err()
+}

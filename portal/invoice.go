@@ -137,9 +137,12 @@ func (h *Handler) renderInvoice(c echo.Context, status int, edit func(*invoicePa
 		})
 	}
 	for _, ev := range inv.Timeline {
-		page.Timeline = append(page.Timeline, timelineRow{
-			When: ev.OccurredAt.In(h.Timezone).Format("Jan 2, 2006 15:04 MST"), Summary: ev.Summary,
-		})
+		row := timelineRow{When: ev.OccurredAt.In(h.Timezone).Format("Jan 2, 2006 15:04 MST"), Summary: ev.Summary}
+		if ev.Kind == "invoice.issued" {
+			// Imported invoices are recorded at import time; the issue date is what the debtor knows.
+			row.When = inv.IssueDate.Format()
+		}
+		page.Timeline = append(page.Timeline, row)
 	}
 	switch c.QueryParam("done") {
 	case "promise":

@@ -108,6 +108,10 @@ func TestInvoicePageAndPDF(t *testing.T) {
 			t.Errorf("invoice page lacks %q", want)
 		}
 	}
+	// The event is recorded at the database clock's time, not on the Feb 1 issue date.
+	if !strings.Contains(body, `<li><span class="muted">Feb 1, 2026</span> Invoice INV-7 issued`) {
+		t.Error("history does not date the issued line by the issue date")
+	}
 	resp, err := c.Get(ts.URL + fmt.Sprintf("/portal/invoices/%d/pdf", inv.ID))
 	if err != nil {
 		t.Fatal(err)

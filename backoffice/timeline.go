@@ -1,0 +1,55 @@
+package backoffice
+
+import (
+	"context"
+
+	"github.com/ledgvero/ledgvero/billing"
+)
+
+// timelineEntry is one timeline event as the customer page shows it.
+type timelineEntry struct {
+	billing.Event
+	When     string // the issue date for an issued invoice, else the time it was recorded
+	Recorded string // the time it was recorded, in the seller's zone
+}
+
+const timelineTimeLayout = "Jan 2, 2006 15:04 MST"
+
+// timelineEntries loads the newest 500 events of a customer. An
+// "invoice.issued" event shows the invoice's issue date: an imported or seeded
+// invoice is recorded at load time, which says nothing about when it was issued.
+func (h *Handler) timelineEntries(ctx context.Context, customerID int64) ([]timelineEntry, error) {
+	events, err := billing.Timeline(ctx, h.Pool, customerID, false, 500)
+	if err != nil {
+		return nil, err
+	}
+	var issued []int64
+	for _, ev := range events {
+		if ev.Kind == "invoice.issued" && ev.InvoiceID != nil {
+			issued = append(issued, *ev.InvoiceID)
+		}
+	}
+	issueDates, err := billing.IssueDates(ctx, h.Pool, issued)
+	if err != nil {
+		return nil, err
+	}
+
+	entries := make([]timelineEntry, 0, len(events))
+	for _, ev := range events {
+		ev.OccurredAt = ev.OccurredAt.In(h.Timezone)
+		e := timelineEntry{Event: ev, Recorded: ev.OccurredAt.Format(timelineTimeLayout)}
+		e.When = e.Recorded
+		if d, ok := issueDates[invoiceIDOf(ev)]; ok && ev.Kind == "invoice.issued" {
+			e.When = d.Format()
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+func invoiceIDOf(ev billing.Event) int64 {
+	if ev.InvoiceID == nil {
+		return 0
+	}
+	return *ev.InvoiceID
+}
