@@ -14,6 +14,7 @@ import (
 
 	"github.com/ledgvero/ledgvero/billing"
 	"github.com/ledgvero/ledgvero/billing/notify"
+	"github.com/ledgvero/ledgvero/billing/stripegw"
 	"github.com/ledgvero/ledgvero/templates"
 )
 
@@ -27,12 +28,15 @@ type planPage struct {
 	FirstDate   string
 	DownPayment string
 	Autopay     bool
-	Errors      planErrors
-	Preview     *planPreview
-	Plans       []planView
-	Today       string
-	MaxFirst    string
-	Frequencies []option
+	// AutopayOffered is set when the gateway can save a payment method, which
+	// automatic charging needs; without it the form does not offer autopay.
+	AutopayOffered bool
+	Errors         planErrors
+	Preview        *planPreview
+	Plans          []planView
+	Today          string
+	MaxFirst       string
+	Frequencies    []option
 }
 
 type planInvoiceOption struct {
@@ -94,9 +98,9 @@ func (h *Handler) planForm(c echo.Context) error {
 	}
 	switch c.QueryParam("done") {
 	case billing.PlanApproved:
-		page.Flash = "Your plan is approved. We will not send reminders for its invoices while you keep to the schedule."
+		page.Flash = "Your plan is approved. We will not send reminders for its invoices while you keep to the schedule." + page.methodNextStep()
 	case billing.PlanPending:
-		page.Flash = "Thank you. Your plan is waiting for approval; we will e-mail you when it is decided."
+		page.Flash = "Thank you. Your plan is waiting for approval; we will e-mail you when it is decided." + page.methodNextStep()
 	case "method_saved":
 		page.Flash = "Your payment method is saved. We will charge it on each installment's due date."
 	case "method_link":
@@ -139,7 +143,7 @@ func (h *Handler) newPlanPage(c echo.Context) (planPage, error) {
 
 	page := planPage{
 		Base: h.base(c, "Propose a payment plan"), Today: today.String(),
-		MaxFirst: today.AddDays(settings.PlanMaxFirstDays).String(),
+		MaxFirst: today.AddDays(settings.PlanMaxFirstDays).String(), AutopayOffered: h.canSaveMethods(),
 	}
 	for _, l := range open {
 		page.Invoices = append(page.Invoices, planInvoiceOption{
@@ -157,6 +161,24 @@ func (h *Handler) newPlanPage(c echo.Context) (planPage, error) {
 		page.Plans = append(page.Plans, v)
 	}
 	return page, nil
+}
+
+// canSaveMethods reports whether the payment gateway can save a card or bank
+// account for automatic installment charges.
+func (h *Handler) canSaveMethods() bool {
+	_, ok := h.Payments.Gateway.(stripegw.MethodGateway)
+	return ok
+}
+
+// methodNextStep returns the sentence that asks for a payment method when an
+// open plan charges automatically but has none saved, and "" otherwise.
+func (p *planPage) methodNextStep() string {
+	for _, v := range p.Plans {
+		if v.Open && v.Autopay && v.Method == "" {
+			return " Next, save a payment method below, so we can charge each installment automatically."
+		}
+	}
+	return ""
 }
 
 func planStatusLabel(s string) string {
@@ -215,7 +237,7 @@ func (h *Handler) proposePlan(c echo.Context) error {
 	page.Frequency = form.Get("frequency")
 	page.FirstDate = strings.TrimSpace(form.Get("first_date"))
 	page.DownPayment = strings.TrimSpace(form.Get("down_payment"))
-	page.Autopay = form.Get("autopay") == "on"
+	page.Autopay = page.AutopayOffered && form.Get("autopay") == "on"
 	page.setFrequencies()
 
 	chosen := map[int64]bool{}

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -135,3 +136,69 @@ func TestPlanBadInput(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestPlanAutopayExplainsNextStep(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	id := ps.payer(t, "Autoplan", billing.Terms{NetDays: 30})
+	inv := ps.issue(t, id, "AU-1", 100000, billing.NewDate(2026, 2, 1))
+	c := ps.login(t, "ap@autoplan.example")
+
+	_, page := ps.fetch(t, c, "/portal/plan")
+	if !strings.Contains(page, `data-testid="plan-autopay"`) || !strings.Contains(page, `data-testid="plan-autopay-hint"`) {
+		t.Fatal("plan form does not offer autopay with its next step")
+	}
+	if strings.Contains(page, "Charge my saved payment method") {
+		t.Error("plan form offers a saved payment method before one can exist")
+	}
+
+	form := url.Values{"invoice": {itoa(inv.ID)}, "count": {"3"}, "frequency": {"monthly"}, "first_date": {"2026-03-31"},
+		"autopay": {"on"}, "action": {"preview"}}
+	_, body := ps.submit(t, c, "/portal/plan", form)
+	m := digestPattern.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no digest in the preview")
+	}
+	form.Set("action", "submit")
+	form.Set("digest", m[1])
+	resp, _ := ps.submit(t, c, "/portal/plan", form)
+	if location(resp) != "/portal/plan?done=approved" {
+		t.Fatalf("submit: location %q, want approved", location(resp))
+	}
+	_, page = ps.fetch(t, c, location(resp))
+	if !strings.Contains(page, "Next, save a payment method below") {
+		t.Error("approval notice does not ask for a payment method")
+	}
+	if !strings.Contains(page, `data-testid="plan-method-save"`) {
+		t.Error("plan list has no button to save a payment method")
+	}
+}
+
+func TestPlanAutopayHiddenWithoutMethodGateway(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := ts.customer(t, "Northwind", "ap@northwind.example")
+	inv := ts.invoice(t, id, "INV-1", "1000.00", billing.NewDate(2026, 2, 1))
+	c := ts.signIn(t, "ap@northwind.example")
+
+	_, page := get(t, c, ts.URL, "/portal/plan")
+	if strings.Contains(page, `data-testid="plan-autopay"`) {
+		t.Error("plan form offers autopay, which this gateway cannot charge")
+	}
+
+	form := url.Values{"invoice": {itoa(inv.ID)}, "count": {"3"}, "frequency": {"monthly"}, "first_date": {"2026-03-31"},
+		"autopay": {"on"}, "action": {"preview"}}
+	_, body := post(t, c, ts.URL, "/portal/plan", form)
+	form.Set("action", "submit")
+	form.Set("digest", digestPattern.FindStringSubmatch(body)[1])
+	if resp, _ := post(t, c, ts.URL, "/portal/plan", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: status %d", resp.StatusCode)
+	}
+	var autopay bool
+	if err := ts.pool.QueryRow(context.Background(), `SELECT autopay FROM installment_plans WHERE customer_id = $1`, id).Scan(&autopay); err != nil {
+		t.Fatal(err)
+	}
+	if autopay {
+		t.Error("plan stored with autopay that no gateway can charge")
+	}
+}
