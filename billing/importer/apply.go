@@ -20,11 +20,12 @@ import (
 
 const customersApplySQL = `
 CREATE TEMP TABLE import_customer_rows ON COMMIT DROP AS
-SELECT DISTINCT ON (customer_ext) customer_ext AS ext, customer_name AS name, currency,
-	coalesce(terms_net_days, 30)::int AS terms, credit_limit_minor AS credit_limit, coalesce(tags, '{}') AS tags,
-	kind = 'customer' AS full_record
-FROM import_rows WHERE customer_ext IS NOT NULL AND (kind = 'customer' OR customer_name IS NOT NULL)
-ORDER BY customer_ext, (kind = 'customer') DESC, row_no;
+SELECT DISTINCT ON (r.customer_ext) r.customer_ext AS ext, r.customer_name AS name, r.currency,
+	coalesce(r.terms_net_days, 30)::int AS terms, r.credit_limit_minor AS credit_limit, coalesce(r.tags, '{}') AS tags,
+	r.kind = 'customer' AS full_record
+FROM import_rows r JOIN import_customers c ON c.ext = r.customer_ext AND c.pick_row = r.row_no AND c.defines
+WHERE r.kind = 'customer' OR r.customer_name IS NOT NULL
+ORDER BY r.customer_ext, (r.kind = 'customer') DESC;
 
 CREATE TEMP TABLE import_customer_changes ON COMMIT DROP AS
 WITH inserted AS (
@@ -73,13 +74,13 @@ SELECT customer_id, CASE WHEN created THEN 'contact.imported' ELSE 'contact.upda
 	jsonb_build_object('email', email)
 FROM import_contact_changes`
 
-// invoicesApplySQL writes invoices and their lines. Presets with one row per
+// invoicesStageSQL stages the invoices to write and their lines. Presets with one row per
 // invoice skip the grouping that multi-line invoices need. An invoice counts as changed
 // when a header field or any line differs; its lines are then replaced. A new
 // invoice is inserted with the balance that the payments aimed at it in the same
 // file will leave (import_planned), so a million new invoices are written once
-// instead of written and then updated.
-const invoicesApplySQL = `
+// instead of written and then updated; the file's payments are staged here for it.
+const invoicesStageSQL = `
 CREATE TEMP TABLE import_invoices ON COMMIT DROP AS
 SELECT r.invoice_ext AS ext, r.row_no, c.id AS customer_id, r.invoice_number AS number,
 	coalesce(r.po_number, '') AS po_number, r.issue_date, r.due_date, r.currency,
@@ -115,20 +116,28 @@ WHERE i.id IS NULL
 		FROM invoice_lines l WHERE l.invoice_id = i.id);
 ANALYZE import_invoice_changes;
 
+CREATE TEMP TABLE import_payments ON COMMIT DROP AS
+SELECT DISTINCT ON (r.payment_ext) r.payment_ext AS ext, r.row_no, c.id AS customer_id, r.currency,
+	r.payment_minor AS amount, r.paid_on, r.method, coalesce(r.reference, '') AS reference,
+	r.payment_invoice_ext AS invoice_ext, r.paid_on_guessed
+FROM import_rows r JOIN customers c ON c.external_id = r.customer_ext
+WHERE r.payment_ext IS NOT NULL
+ORDER BY r.payment_ext, r.row_no;
+ANALYZE import_payments;
+
 CREATE TEMP TABLE import_planned ON COMMIT DROP AS
-WITH pays AS (
-	SELECT DISTINCT ON (payment_ext) payment_invoice_ext AS ext, paid_on, row_no, payment_minor AS amount
-	FROM import_rows WHERE payment_ext IS NOT NULL AND payment_invoice_ext IS NOT NULL
-	ORDER BY payment_ext, row_no
-), running AS (
-	SELECT p.ext, p.paid_on, ch.total, sum(p.amount) OVER (PARTITION BY p.ext ORDER BY p.paid_on, p.row_no) AS paid
-	FROM pays p JOIN import_invoice_changes ch ON ch.ext = p.ext AND ch.created
+WITH running AS (
+	SELECT p.invoice_ext AS ext, p.paid_on, ch.total,
+		sum(p.amount) OVER (PARTITION BY p.invoice_ext ORDER BY p.paid_on, p.row_no) AS paid
+	FROM import_payments p JOIN import_invoice_changes ch ON ch.ext = p.invoice_ext AND ch.created
 )
 SELECT ext, least(max(paid), max(total)) AS paid,
 	CASE WHEN max(total) > 0 THEN min(paid_on) END AS reduced_from,
 	min(paid_on) FILTER (WHERE paid >= total) AS settled_on
-FROM running GROUP BY ext;
+FROM running GROUP BY ext`
 
+// invoicesWriteSQL writes the invoices and lines that invoicesStageSQL staged.
+const invoicesWriteSQL = `
 INSERT INTO invoices (id, customer_id, number, external_id, po_number, issue_date, due_date, currency,
 	subtotal_minor, tax_minor, total_minor, open_minor, reduced_from, settled_on, terms_net_days, discount_rate_bp,
 	discount_until, late_fee_kind, late_fee_flat_minor, late_fee_rate_bp, late_fee_grace_days, source)
@@ -151,11 +160,18 @@ FROM import_invoice_changes ch WHERE NOT ch.created AND i.id = ch.invoice_id;
 
 DELETE FROM invoice_lines l USING import_invoice_changes ch WHERE NOT ch.created AND l.invoice_id = ch.invoice_id;
 
+-- A row that is a whole invoice is its only line; numbering the lines of the
+-- others sorts them.
+INSERT INTO invoice_lines (invoice_id, position, description, quantity_milli, unit_price_minor, amount_minor)
+SELECT ch.invoice_id, 1, r.line_description, r.quantity_milli, r.unit_price_minor, r.line_amount_minor
+FROM import_rows r JOIN import_invoice_changes ch ON ch.ext = r.invoice_ext
+WHERE r.kind = 'invoice' AND r.whole_row;
+
 INSERT INTO invoice_lines (invoice_id, position, description, quantity_milli, unit_price_minor, amount_minor)
 SELECT ch.invoice_id, row_number() OVER (PARTITION BY r.invoice_ext ORDER BY r.row_no),
 	r.line_description, r.quantity_milli, r.unit_price_minor, r.line_amount_minor
 FROM import_rows r JOIN import_invoice_changes ch ON ch.ext = r.invoice_ext
-WHERE r.kind = 'invoice';
+WHERE r.kind = 'invoice' AND NOT r.whole_row;
 
 INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details, visible_to_debtor)
 SELECT ch.customer_id, ch.invoice_id, 'invoice.updated', @actor::text, @source::text,
@@ -175,15 +191,6 @@ WHERE NOT ch.created`
 // again. Payments that staff moved past succeeded (refunded, disputed) are left
 // alone.
 const paymentsApplySQL = `
-CREATE TEMP TABLE import_payments ON COMMIT DROP AS
-SELECT DISTINCT ON (r.payment_ext) r.payment_ext AS ext, r.row_no, c.id AS customer_id, r.currency,
-	r.payment_minor AS amount, r.paid_on, r.method, coalesce(r.reference, '') AS reference,
-	r.payment_invoice_ext AS invoice_ext, r.paid_on_guessed
-FROM import_rows r JOIN customers c ON c.external_id = r.customer_ext
-WHERE r.payment_ext IS NOT NULL
-ORDER BY r.payment_ext, r.row_no;
-ANALYZE import_payments;
-
 CREATE TEMP TABLE import_payment_changes ON COMMIT DROP AS
 SELECT n.*, coalesce(p.id, nextval((SELECT pg_get_serial_sequence('payments', 'id')::regclass))) AS payment_id, p.id IS NULL AS created,
 	p.amount_minor AS old_amount, p.received_on AS old_paid_on
@@ -319,20 +326,44 @@ func (r *run) apply(ctx context.Context) error {
 	}{
 		{"customers", customersApplySQL},
 		{"contacts", contactsApplySQL},
-		{"invoices", invoicesApplySQL},
+		{"invoices", invoicesStageSQL},
+		{"bulk", ""},
+		{"invoices", invoicesWriteSQL},
 		{"payments", paymentsApplySQL},
 		{"balances", ""},
 		{"allocations", allocationsApplySQL},
 		{"disputes", disputesApplySQL},
+		{"restore", ""},
 		{"timeline", createdEventsSQL},
 	}
+	var suspended *suspendedUpkeep
 	for _, s := range steps {
-		if s.name == "balances" {
+		switch s.name {
+		case "bulk":
+			bulk, err := r.chooseBulk(ctx)
+			if err != nil {
+				return err
+			}
+			if bulk {
+				if suspended, err = r.suspendUpkeep(ctx); err != nil {
+					return err
+				}
+				r.report.BulkLoad = true
+			}
+			continue
+		case "balances":
 			// Invoices that existed before and changed, or lost allocations, get
 			// their open balance refreshed before new allocations read it.
 			err := billing.RefreshBalancesOf(ctx, r.tx, `SELECT DISTINCT invoice_id FROM import_touched`)
 			if err != nil {
 				return err
+			}
+			continue
+		case "restore":
+			if suspended != nil {
+				if err := suspended.restore(ctx, r); err != nil {
+					return err
+				}
 			}
 			continue
 		}

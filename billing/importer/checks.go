@@ -28,15 +28,27 @@ CREATE TEMP TABLE import_problems (row_no bigint NOT NULL, column_key text NOT N
 
 const customersSQL = `
 CREATE TEMP TABLE import_customers ON COMMIT DROP AS
-SELECT f.ext, f.defines, f.file_currency, f.terms_net_days, c.id AS customer_id, c.currency AS db_currency,
+WITH picks AS (
+	-- The row that defines each customer: its first customer record, else the
+	-- first row that names it, else its first row. Hashing finds it; sorting
+	-- a million rows by customer took seconds.
+	SELECT customer_ext AS ext, coalesce(min(row_no) FILTER (WHERE kind = 'customer'),
+		min(row_no) FILTER (WHERE customer_name IS NOT NULL), min(row_no)) AS pick_row
+	FROM import_rows WHERE customer_ext IS NOT NULL AND kind <> 'rejected'
+	GROUP BY customer_ext
+)
+SELECT f.ext, f.defines, f.file_currency, f.terms_net_days, f.pick_row, c.id AS customer_id, c.currency AS db_currency,
 	c.terms_net_days AS db_terms
 FROM (
-	SELECT DISTINCT ON (customer_ext) customer_ext AS ext,
-		(kind = 'customer' OR customer_name IS NOT NULL) AS defines,
-		CASE WHEN kind = 'customer' OR customer_name IS NOT NULL THEN currency END AS file_currency,
-		CASE WHEN kind = 'customer' THEN terms_net_days END AS terms_net_days
-	FROM import_rows WHERE customer_ext IS NOT NULL AND kind <> 'rejected'
-	ORDER BY customer_ext, (kind = 'customer' OR customer_name IS NOT NULL) DESC, (kind = 'customer') DESC, row_no
+	-- One line of the file can stage several rows (an invoice line and its
+	-- contact), so the picked line may hold more than one row of the customer.
+	SELECT DISTINCT ON (r.customer_ext) r.customer_ext AS ext, r.row_no AS pick_row,
+		(r.kind = 'customer' OR r.customer_name IS NOT NULL) AS defines,
+		CASE WHEN r.kind = 'customer' OR r.customer_name IS NOT NULL THEN r.currency END AS file_currency,
+		CASE WHEN r.kind = 'customer' THEN r.terms_net_days END AS terms_net_days
+	FROM import_rows r JOIN picks p ON p.ext = r.customer_ext AND p.pick_row = r.row_no
+	WHERE r.kind <> 'rejected'
+	ORDER BY r.customer_ext, (r.kind = 'customer' OR r.customer_name IS NOT NULL) DESC, (r.kind = 'customer') DESC
 ) f LEFT JOIN customers c ON c.external_id = f.ext;
 ANALYZE import_customers`
 
@@ -47,9 +59,14 @@ var acrossRowChecks = []rowCheckSQL{
 				CASE WHEN r.kind = 'contact' THEN split_part(r.key, '|', 2) ELSE r.key END,
 				array_to_string(g.first_rows, ', ') || CASE WHEN g.n > 5 THEN ', ...' ELSE '' END)
 		FROM import_rows r JOIN (
-			SELECT kind, key, count(*) AS n, (array_agg(row_no ORDER BY row_no))[1:5] AS first_rows
-			FROM import_rows WHERE kind <> 'rejected'
-			GROUP BY kind, key HAVING count(DISTINCT content_hash) > 1
+			-- Finding the keys with two contents hashes the rows; listing
+			-- their first rows in order sorts only the rows of those keys.
+			SELECT x.kind, x.key, count(*) AS n, (array_agg(x.row_no ORDER BY x.row_no))[1:5] AS first_rows
+			FROM import_rows x JOIN (
+				SELECT kind, key FROM import_rows WHERE kind <> 'rejected'
+				GROUP BY kind, key HAVING min(content_hash) <> max(content_hash)
+			) bad ON bad.kind = x.kind AND bad.key = x.key
+			GROUP BY x.kind, x.key
 		) g ON g.kind = r.kind AND g.key = r.key`},
 	{"unknown customer", `
 		SELECT r.row_no, 'customer', format('unknown customer %s: add a customer record for it or create the customer first', r.customer_ext)

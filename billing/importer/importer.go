@@ -54,6 +54,7 @@ type Options struct {
 	Actor           billing.Actor  // who runs the import; defaults to system:import
 	Source          string         // timeline source, "cli" or "backoffice"; defaults to "import"
 	MaxProblems     int            // problems kept in the report (all are counted); defaults to 1000
+	Load            Load           // how the writes keep indexes and foreign keys; defaults to LoadAuto
 	Progress        func(bytes int64)
 	Logger          *slog.Logger // receives the duration of each step at debug level; may be nil
 }
@@ -93,6 +94,33 @@ type Report struct {
 	Invoices     Counts    `json:"invoices"`
 	Payments     Counts    `json:"payments"`
 	Disputes     Counts    `json:"disputes"`
+	BulkLoad     bool      `json:"bulk_load"` // the writes ran in bulk mode (see Load)
+}
+
+// Load chooses how an import's writes keep the ledger's indexes and foreign keys.
+type Load string
+
+const (
+	// LoadAuto uses bulk mode when the import creates at least 100,000
+	// invoices and at least as many as the ledger holds, and online mode otherwise.
+	LoadAuto Load = "auto"
+	// LoadBulk drops the secondary indexes and foreign keys of the tables it
+	// fills and creates them again before it commits. It is the fastest way to
+	// load a large file, but those tables stay locked, readers included, until
+	// the import ends.
+	LoadBulk Load = "bulk"
+	// LoadOnline keeps every index and foreign key up to date row by row, so the
+	// ledger stays readable during the import.
+	LoadOnline Load = "online"
+)
+
+// ParseLoad reads a --load value.
+func ParseLoad(s string) (Load, error) {
+	switch l := Load(s); l {
+	case LoadAuto, LoadBulk, LoadOnline:
+		return l, nil
+	}
+	return "", fmt.Errorf("invalid load %q: use auto, bulk or online", s)
 }
 
 // Presets lists the preset names Import accepts.
@@ -173,6 +201,9 @@ func setDefaults(o *Options) {
 	}
 	if o.Source == "" {
 		o.Source = "import"
+	}
+	if o.Load == "" {
+		o.Load = LoadAuto
 	}
 	if o.MaxProblems <= 0 {
 		o.MaxProblems = 1000

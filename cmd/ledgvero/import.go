@@ -22,6 +22,7 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 	dryRun := fs.Bool("dry-run", false, "check the file and print what would change, without writing")
 	skipInvalid := fs.Bool("skip-invalid", false, "import the valid rows and skip the invalid ones (needs --rejects)")
 	rejectsPath := fs.String("rejects", "", "with --skip-invalid: write the skipped rows and their reasons to this CSV file")
+	loadFlag := fs.String("load", "auto", "bulk (fastest; locks the ledger's tables until done), online (tables stay readable) or auto (bulk for a large file into a small ledger)")
 	if err := fs.Parse(reorderFlags(args)); err != nil {
 		return err
 	}
@@ -33,6 +34,10 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 	}
 	if *skipInvalid && *rejectsPath == "" {
 		return usageError{"--skip-invalid needs --rejects FILE.csv to record the skipped rows"}
+	}
+	load, err := importer.ParseLoad(*loadFlag)
+	if err != nil {
+		return usageError{"--load: " + err.Error()}
 	}
 	if err := requireSchema(ctx, a); err != nil {
 		return err
@@ -48,6 +53,7 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 	opts := importer.Options{
 		FileName: path, DryRun: *dryRun, SkipInvalid: *skipInvalid, Location: a.cfg.OrgTimezone,
 		Today: a.today(), DefaultCurrency: a.cfg.OrgCurrency, Actor: billing.SystemActor("cli-import"), Source: "cli", Logger: a.logger,
+		Load: load,
 	}
 	if *rejectsPath != "" {
 		rf, err := os.Create(*rejectsPath)
@@ -96,6 +102,9 @@ func printImportReport(w io.Writer, rep importer.Report) {
 		verb = "dry run, nothing written"
 	case !rep.Committed:
 		verb = "nothing written"
+	}
+	if rep.BulkLoad && rep.Committed {
+		verb = "imported in bulk mode"
 	}
 	fmt.Fprintf(w, "%s (%s preset): %d rows read, %d rejected; %s\n", rep.File, rep.Preset, rep.Rows, rep.Rejected, verb)
 	for _, p := range rep.Problems {
