@@ -3,9 +3,11 @@ package outbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 )
 
@@ -18,21 +20,21 @@ type BulkInserter interface {
 
 // QueueMany queues msgs inside tx with the same effects as calling Queue for each:
 // the stored messages, their attachments, one delivery job each and an
-// "email.queued" timeline entry for each message with a customer. It writes them
-// with a fixed number of statements, whatever the number of messages, and returns
-// the message ids in the order of msgs. It inserts the delivery jobs in one
-// batch when jobs is a BulkInserter, and one by one otherwise.
+// "email.queued" timeline entry for each message with a customer. It writes the
+// messages and the timeline entries with COPY, a fixed number of statements
+// whatever the number of messages, and returns the message ids in the order of
+// msgs. It inserts the delivery jobs in one batch when jobs is a BulkInserter,
+// and one by one otherwise.
 //
 // An invalid message fails the call before anything is written. When a DedupeKey
-// was queued before, QueueMany removes what it inserted and returns an error
-// wrapping ErrDuplicate, so tx stays usable and holds none of msgs.
+// was queued before, QueueMany rolls back to a savepoint taken before its first
+// write and returns an error wrapping ErrDuplicate, so tx stays usable and holds
+// none of msgs.
 func QueueMany(ctx context.Context, tx pgx.Tx, jobs Inserter, msgs []Message) ([]int64, error) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
 	n := len(msgs)
-	var customerIDs, invoiceIDs []*int64
-	var kinds, tos, froms, subjects, texts, htmls, secrets, dedupeKeys []*string
 	for i := range msgs {
 		m := &msgs[i]
 		if err := m.validate(); err != nil {
@@ -44,21 +46,6 @@ func QueueMany(ctx context.Context, tx pgx.Tx, jobs Inserter, msgs []Message) ([
 		if m.Source == "" {
 			m.Source = "job"
 		}
-		// A text[] per message goes through as its JSON form, because pgx
-		// cannot encode an array of arrays with rows of different lengths.
-		list := m.Secrets
-		if list == nil {
-			list = []string{}
-		}
-		raw, err := json.Marshal(list)
-		if err != nil {
-			return nil, fmt.Errorf("encoding secrets: %w", err)
-		}
-		encoded := string(raw)
-		customerIDs, invoiceIDs = append(customerIDs, nullID(m.CustomerID)), append(invoiceIDs, m.InvoiceID)
-		kinds, tos, froms = append(kinds, &m.Kind), append(tos, &m.To), append(froms, &m.From)
-		subjects, texts, htmls = append(subjects, &m.Subject), append(texts, &m.Text), append(htmls, &m.HTML)
-		secrets, dedupeKeys = append(secrets, &encoded), append(dedupeKeys, nullString(m.DedupeKey))
 	}
 
 	// The ids are drawn first so each inserted row is known by its position in msgs.
@@ -68,28 +55,35 @@ func QueueMany(ctx context.Context, tx pgx.Tx, jobs Inserter, msgs []Message) ([
 	if err != nil {
 		return nil, fmt.Errorf("allocating outbox e-mail ids: %w", err)
 	}
-	rows, err := tx.Query(ctx, `
-		INSERT INTO outbox_emails (id, customer_id, invoice_id, kind, to_addr, from_addr, subject, body_text, body_html, secrets, dedupe_key)
-		SELECT k.id, k.customer_id, k.invoice_id, k.kind, k.to_addr, k.from_addr, k.subject, k.body_text, k.body_html,
-			ARRAY(SELECT jsonb_array_elements_text(k.secrets::jsonb)), k.dedupe_key
-		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-			$9::text[], $10::text[], $11::text[])
-			AS k (id, customer_id, invoice_id, kind, to_addr, from_addr, subject, body_text, body_html, secrets, dedupe_key)
-		ON CONFLICT (dedupe_key) DO NOTHING
-		RETURNING id`,
-		ids, customerIDs, invoiceIDs, kinds, tos, froms, subjects, texts, htmls, secrets, dedupeKeys)
+
+	// COPY has no ON CONFLICT, so a duplicate dedupe key fails the whole COPY
+	// and the savepoint takes the transaction back to before it.
+	sp, err := tx.Begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("inserting outbox e-mails: %w", err)
+		return nil, fmt.Errorf("taking savepoint before queueing e-mails: %w", err)
 	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	_, err = sp.CopyFrom(ctx, pgx.Identifier{"outbox_emails"},
+		[]string{"id", "customer_id", "invoice_id", "kind", "to_addr", "from_addr", "subject", "body_text", "body_html", "secrets", "dedupe_key"},
+		pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+			m := &msgs[i]
+			secrets := m.Secrets
+			if secrets == nil {
+				secrets = []string{}
+			}
+			return []any{ids[i], nullID(m.CustomerID), m.InvoiceID, m.Kind, m.To, m.From, m.Subject, m.Text, m.HTML,
+				secrets, nullString(m.DedupeKey)}, nil
+		}))
 	if err != nil {
-		return nil, fmt.Errorf("inserting outbox e-mails: %w", err)
-	}
-	if len(inserted) < n {
-		if _, err := tx.Exec(ctx, `DELETE FROM outbox_emails WHERE id = ANY ($1)`, inserted); err != nil {
-			return nil, fmt.Errorf("removing e-mails queued with a duplicate: %w", err)
+		if rbErr := sp.Rollback(ctx); rbErr != nil {
+			return nil, fmt.Errorf("inserting outbox e-mails: %w; rolling back to the savepoint: %w", err, rbErr)
 		}
-		return nil, fmt.Errorf("%d of %d e-mails: %w", n-len(inserted), n, ErrDuplicate)
+		if isDedupeConflict(err) {
+			return nil, fmt.Errorf("one of %d e-mails: %w", n, ErrDuplicate)
+		}
+		return nil, fmt.Errorf("inserting outbox e-mails: %w", err)
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("releasing savepoint after queueing e-mails: %w", err)
 	}
 
 	if err := insertAttachments(ctx, tx, ids, msgs); err != nil {
@@ -102,6 +96,13 @@ func QueueMany(ctx context.Context, tx pgx.Tx, jobs Inserter, msgs []Message) ([
 		return nil, err
 	}
 	return ids, nil
+}
+
+// isDedupeConflict reports whether err is a unique violation of the outbox's
+// dedupe key, the only unique key that a fresh id cannot satisfy.
+func isDedupeConflict(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "outbox_emails_dedupe_key_key"
 }
 
 func insertAttachments(ctx context.Context, tx pgx.Tx, ids []int64, msgs []Message) error {
@@ -147,37 +148,40 @@ func insertDeliveryJobs(ctx context.Context, tx pgx.Tx, jobs Inserter, ids []int
 	return nil
 }
 
-// recordQueued writes the "email.queued" timeline entries that Queue writes one
-// at a time.
+// queuedDetails are the details of an "email.queued" timeline entry. A struct
+// encodes faster than a map, and jsonb stores the keys in its own order anyway.
+type queuedDetails struct {
+	EmailID     int64  `json:"email_id"`
+	Kind        string `json:"kind"`
+	To          string `json:"to"`
+	Subject     string `json:"subject"`
+	Text        string `json:"text"`
+	Attachments int    `json:"attachments"`
+}
+
+// recordQueued writes, with one COPY, the "email.queued" timeline entries that
+// Queue writes one at a time.
 func recordQueued(ctx context.Context, tx pgx.Tx, ids []int64, msgs []Message) error {
-	var customerIDs []int64
-	var invoiceIDs []*int64
-	var actors, sources, summaries, details []string
+	var rows [][]any
 	for i, m := range msgs {
 		if m.CustomerID == 0 {
 			continue
 		}
-		raw, err := json.Marshal(map[string]any{
-			"email_id": ids[i], "kind": m.Kind, "to": m.To, "subject": m.Subject,
-			"text": redact(m.Text, m.Secrets), "attachments": len(m.Attachments),
+		raw, err := json.Marshal(queuedDetails{
+			EmailID: ids[i], Kind: m.Kind, To: m.To, Subject: m.Subject,
+			Text: redact(m.Text, m.Secrets), Attachments: len(m.Attachments),
 		})
 		if err != nil {
 			return fmt.Errorf("encoding timeline details: %w", err)
 		}
-		customerIDs, invoiceIDs = append(customerIDs, m.CustomerID), append(invoiceIDs, m.InvoiceID)
-		actors, sources = append(actors, m.Actor), append(sources, m.Source)
-		summaries = append(summaries, fmt.Sprintf("E-mail %q queued for %s", m.Subject, m.To))
-		details = append(details, string(raw))
+		rows = append(rows, []any{m.CustomerID, m.InvoiceID, "email.queued", m.Actor, m.Source,
+			fmt.Sprintf("E-mail %q queued for %s", m.Subject, m.To), raw})
 	}
-	if len(customerIDs) == 0 {
+	if len(rows) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details)
-		SELECT k.customer_id, k.invoice_id, 'email.queued', k.actor, k.source, k.summary, k.details::jsonb
-		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
-			AS k (customer_id, invoice_id, actor, source, summary, details)`,
-		customerIDs, invoiceIDs, actors, sources, summaries, details)
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"timeline_events"},
+		[]string{"customer_id", "invoice_id", "kind", "actor", "source", "summary", "details"}, pgx.CopyFromRows(rows))
 	if err != nil {
 		return fmt.Errorf("appending email.queued timeline events: %w", err)
 	}
