@@ -56,6 +56,7 @@ type customerPlan struct {
 	lead            Step     // the most advanced e-mail step, whose template is used
 	variant         string
 	reminderEmailID int64 // the day's e-mail slot, once claimed
+	addressChecked  bool  // the contact's address was parsed
 	invalidEmail    bool  // the contact's address was rejected and logged
 }
 
@@ -63,7 +64,9 @@ type customerPlan struct {
 // of each customer and the (invoice, step) keys with two set-based inserts, then
 // acts only on what it claimed, so a parallel run that got there first wins and
 // this one moves on. A key held by an uncommitted parallel transaction makes this
-// one wait for it.
+// one wait for it. The e-mails are rendered in other goroutines while the
+// database inserts the keys, as if every key will be claimed. An e-mail whose
+// customer lost a key to a parallel run is rendered again.
 func (s sender) sendChunk(ctx context.Context, rows []dueRow) (RunResult, error) {
 	var result RunResult
 	err := billing.InTx(ctx, s.engine.Pool, func(tx pgx.Tx) error {
@@ -75,12 +78,20 @@ func (s sender) sendChunk(ctx context.Context, rows []dueRow) (RunResult, error)
 		if err := s.claimEmails(ctx, tx, plans, &result); err != nil {
 			return err
 		}
-		claimed, err := s.claimSends(ctx, tx, plans)
+		drafts, err := s.startDrafts(ctx, tx, plans, invoices)
 		if err != nil {
 			return err
 		}
+		claimed, err := s.claimSends(ctx, tx, plans)
+		waitErr := drafts.wait()
+		if err != nil {
+			return err
+		}
+		if waitErr != nil {
+			return waitErr
+		}
 
-		var mailings []mailing
+		var mailings []draft
 		var tasks []*escalation
 		var released []int64
 		for _, p := range plans {
@@ -91,7 +102,14 @@ func (s sender) sendChunk(ctx context.Context, rows []dueRow) (RunResult, error)
 				released = append(released, p.reminderEmailID) // a parallel run claimed every key
 			}
 			if len(mailed) > 0 {
-				mailings = append(mailings, mailing{plan: p, rows: mailed})
+				d := drafts.byCustomer[p.info.ID]
+				if len(mailed) != len(p.emailRows) {
+					// A parallel run claimed some of the keys: the e-mail lists only the rest.
+					if d.msg, d.sent, err = s.composeEmail(p, invoices, mailed, d.token); err != nil {
+						return err
+					}
+				}
+				mailings = append(mailings, d)
 			}
 			task, holds, err := s.applyActions(ctx, tx, p.info, invoices, append(mailed, handed...))
 			if err != nil {
@@ -102,7 +120,7 @@ func (s sender) sendChunk(ctx context.Context, rows []dueRow) (RunResult, error)
 			}
 			result.CreditHolds += holds
 		}
-		sent, err := s.queueEmails(ctx, tx, mailings, invoices)
+		sent, err := s.queueEmails(ctx, tx, mailings)
 		if err != nil {
 			return err
 		}
@@ -123,8 +141,12 @@ func (s sender) sendChunk(ctx context.Context, rows []dueRow) (RunResult, error)
 	return result, err
 }
 
-// keep returns the rows whose keys this transaction claimed.
+// keep returns the rows whose keys this transaction claimed. A nil claimed map
+// means every key of the chunk was claimed.
 func keep(rows []dueRow, claimed map[dueRow]bool) []dueRow {
+	if claimed == nil {
+		return rows
+	}
 	var out []dueRow
 	for _, r := range rows {
 		if claimed[r] {
@@ -156,12 +178,15 @@ func (s sender) planChunk(ctx context.Context, tx pgx.Tx, rows []dueRow, result 
 			result.Skipped[SkipNoContact]++
 			continue
 		}
-		if _, err := mail.ParseAddress(p.info.ContactEmail); err != nil {
+		if !p.addressChecked {
 			// An address the outbox would reject must not fail the chunk every day.
-			if !p.invalidEmail {
+			p.addressChecked = true
+			if _, err := mail.ParseAddress(p.info.ContactEmail); err != nil {
 				s.engine.Logger.Warn("reminder contact has an invalid e-mail address", "customer_id", p.info.ID, "error", err)
 				p.invalidEmail = true
 			}
+		}
+		if p.invalidEmail {
 			result.Skipped[SkipInvalidEmail]++
 			continue
 		}
@@ -292,27 +317,65 @@ func (s sender) claimEmails(ctx context.Context, tx pgx.Tx, plans []*customerPla
 }
 
 // claimSends inserts the (invoice, step) keys of the chunk and returns the ones
-// this transaction inserted.
+// this transaction inserted, or nil when it inserted all of them.
+//
+// The evaluation left out every key recorded before it, so the keys are written
+// with one COPY. When a parallel run recorded one of them since, the COPY fails
+// on the primary key. The transaction then rolls back to a savepoint and inserts
+// the keys again, skipping the ones taken.
 func (s sender) claimSends(ctx context.Context, tx pgx.Tx, plans []*customerPlan) (map[dueRow]bool, error) {
-	var invoiceIDs, stepIDs, customerIDs, emailIDs []int64
+	var keys []dueRow
+	var emailIDs []*int64
 	var variants []string
 	for _, p := range plans {
 		for _, r := range p.emailRows {
-			invoiceIDs, stepIDs, customerIDs = append(invoiceIDs, r.InvoiceID), append(stepIDs, r.StepID), append(customerIDs, r.CustomerID)
-			emailIDs, variants = append(emailIDs, p.reminderEmailID), append(variants, p.variant)
+			id := p.reminderEmailID
+			keys, emailIDs, variants = append(keys, r), append(emailIDs, &id), append(variants, p.variant)
 		}
 		for _, r := range p.taskRows {
-			invoiceIDs, stepIDs, customerIDs = append(invoiceIDs, r.InvoiceID), append(stepIDs, r.StepID), append(customerIDs, r.CustomerID)
-			emailIDs, variants = append(emailIDs, 0), append(variants, "A")
+			keys, emailIDs, variants = append(keys, r), append(emailIDs, nil), append(variants, "A")
 		}
 	}
-	claimed := map[dueRow]bool{}
-	if len(invoiceIDs) == 0 {
-		return claimed, nil
+	if len(keys) == 0 {
+		return nil, nil
+	}
+
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("taking savepoint before recording reminders: %w", err)
+	}
+	_, err = sp.CopyFrom(ctx, pgx.Identifier{"reminder_sends"},
+		[]string{"invoice_id", "step_id", "customer_id", "reminder_email_id", "sent_on", "variant"},
+		pgx.CopyFromSlice(len(keys), func(i int) ([]any, error) {
+			k := keys[i]
+			return []any{k.InvoiceID, k.StepID, k.CustomerID, emailIDs[i], s.opts.AsOf, variants[i]}, nil
+		}))
+	if err == nil {
+		if err := sp.Commit(ctx); err != nil {
+			return nil, fmt.Errorf("releasing savepoint after recording reminders: %w", err)
+		}
+		return nil, nil
+	}
+	if rbErr := sp.Rollback(ctx); rbErr != nil {
+		return nil, fmt.Errorf("recording reminders: %w; rolling back to the savepoint: %w", err, rbErr)
+	}
+	if !isUniqueViolation(err) {
+		return nil, fmt.Errorf("recording reminders: %w", err)
+	}
+	return s.claimSendsOnConflict(ctx, tx, keys, emailIDs, variants)
+}
+
+// claimSendsOnConflict inserts the keys that no other run recorded and returns them.
+func (s sender) claimSendsOnConflict(ctx context.Context, tx pgx.Tx, keys []dueRow, emailIDs []*int64, variants []string) (map[dueRow]bool, error) {
+	invoiceIDs := make([]int64, len(keys))
+	stepIDs := make([]int64, len(keys))
+	customerIDs := make([]int64, len(keys))
+	for i, k := range keys {
+		invoiceIDs[i], stepIDs[i], customerIDs[i] = k.InvoiceID, k.StepID, k.CustomerID
 	}
 	rows, err := tx.Query(ctx, `
 		INSERT INTO reminder_sends (invoice_id, step_id, customer_id, reminder_email_id, sent_on, variant)
-		SELECT k.invoice_id, k.step_id, k.customer_id, nullif(k.email_id, 0), $6, k.variant
+		SELECT k.invoice_id, k.step_id, k.customer_id, k.email_id, $6, k.variant
 		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])
 			AS k (invoice_id, step_id, customer_id, email_id, variant)
 		ORDER BY k.invoice_id, k.step_id
@@ -322,6 +385,7 @@ func (s sender) claimSends(ctx context.Context, tx pgx.Tx, plans []*customerPlan
 		return nil, fmt.Errorf("recording reminders: %w", err)
 	}
 	defer rows.Close()
+	claimed := map[dueRow]bool{}
 	for rows.Next() {
 		var r dueRow
 		if err := rows.Scan(&r.InvoiceID, &r.StepID, &r.CustomerID); err != nil {
@@ -339,37 +403,118 @@ type sentEmail struct {
 	customerID      int64
 	invoiceID       *int64 // set when the e-mail is about one invoice
 	summary         string
-	details         map[string]any
+	details         sentDetails
 }
 
-// mailing is one customer's reminder e-mail about the rows this run claimed.
-type mailing struct {
-	plan *customerPlan
-	rows []dueRow
+// sentDetails are the details of a "reminder.sent" timeline entry.
+type sentDetails struct {
+	AsOf     string     `json:"as_of"`
+	Template string     `json:"template"`
+	Variant  string     `json:"variant"`
+	TotalDue string     `json:"total_due"`
+	Invoices []sentItem `json:"invoices"`
+	EmailID  int64      `json:"email_id"`
 }
 
-// queueEmails renders the chunk's reminders and queues them in the outbox with
-// their sign-in links, a fixed number of statements for the whole chunk.
-func (s sender) queueEmails(ctx context.Context, tx pgx.Tx, mailings []mailing, invoices map[int64]invoiceInfo) ([]sentEmail, error) {
-	if len(mailings) == 0 {
-		return nil, nil
+// sentItem is one invoice step of a reminder e-mail on the timeline.
+type sentItem struct {
+	InvoiceID  int64  `json:"invoice_id"`
+	Number     string `json:"number"`
+	StepID     int64  `json:"step_id"`
+	Tone       string `json:"tone"`
+	OffsetDays int    `json:"offset_days"`
+}
+
+// draft is one customer's rendered reminder e-mail, not yet queued.
+type draft struct {
+	token string
+	msg   outbox.Message
+	sent  sentEmail
+}
+
+// drafts are a chunk's e-mails being rendered in the background.
+type drafts struct {
+	mailers    []*customerPlan
+	rendered   []draft // in the order of mailers
+	done       chan error
+	running    int
+	byCustomer map[int64]draft // filled by wait
+}
+
+// wait blocks until every e-mail is rendered, fills byCustomer and returns the
+// first error.
+func (d *drafts) wait() error {
+	var first error
+	for ; d.running > 0; d.running-- {
+		if err := <-d.done; err != nil && first == nil {
+			first = err
+		}
 	}
-	addresses := make([]string, len(mailings))
-	for i, m := range mailings {
-		addresses[i] = m.plan.info.ContactEmail
+	if first != nil {
+		return first
+	}
+	d.byCustomer = make(map[int64]draft, len(d.mailers))
+	for i, p := range d.mailers {
+		d.byCustomer[p.info.ID] = d.rendered[i]
+	}
+	return nil
+}
+
+// renderGoroutines is how many goroutines render one chunk's e-mails.
+const renderGoroutines = 2
+
+// startDrafts creates the sign-in links of the customers whose e-mail slot this
+// transaction claimed and starts rendering their e-mails about every e-mail row
+// in other goroutines, which only read the plans and invoices. A link whose
+// e-mail is dropped later, because a parallel run claimed every key, is never
+// sent and expires unused. The caller must call wait before it changes the plans.
+func (s sender) startDrafts(ctx context.Context, tx pgx.Tx, plans []*customerPlan, invoices map[int64]invoiceInfo) (*drafts, error) {
+	d := &drafts{done: make(chan error, renderGoroutines)}
+	var addresses []string
+	for _, p := range plans {
+		if p.reminderEmailID != 0 && len(p.emailRows) > 0 {
+			d.mailers, addresses = append(d.mailers, p), append(addresses, p.info.ContactEmail)
+		}
+	}
+	if len(d.mailers) == 0 {
+		return d, nil
 	}
 	tokens, err := billing.CreateMagicLinks(ctx, tx, addresses, billing.LinkEmailed, s.engine.Now())
 	if err != nil {
 		return nil, fmt.Errorf("creating sign-in links: %w", err)
 	}
 
+	d.rendered = make([]draft, len(d.mailers))
+	per := (len(d.mailers) + renderGoroutines - 1) / renderGoroutines
+	for start := 0; start < len(d.mailers); start += per {
+		end := min(start+per, len(d.mailers))
+		d.running++
+		go func() {
+			for i := start; i < end; i++ {
+				p := d.mailers[i]
+				msg, sent, err := s.composeEmail(p, invoices, p.emailRows, tokens[i])
+				if err != nil {
+					d.done <- err
+					return
+				}
+				d.rendered[i] = draft{token: tokens[i], msg: msg, sent: sent}
+			}
+			d.done <- nil
+		}()
+	}
+	return d, nil
+}
+
+// queueEmails queues the chunk's rendered reminders in the outbox, a fixed
+// number of statements for the whole chunk.
+func (s sender) queueEmails(ctx context.Context, tx pgx.Tx, mailings []draft) ([]sentEmail, error) {
+	if len(mailings) == 0 {
+		return nil, nil
+	}
 	msgs := make([]outbox.Message, len(mailings))
 	sent := make([]sentEmail, len(mailings))
 	for i, m := range mailings {
-		msgs[i], sent[i], err = s.composeEmail(m.plan, invoices, m.rows, tokens[i])
-		if err != nil {
-			return nil, err
-		}
+		msgs[i], sent[i] = m.msg, m.sent
 	}
 	emailIDs, err := outbox.QueueMany(ctx, tx, s.engine.Jobs, msgs)
 	if errors.Is(err, outbox.ErrDuplicate) {
@@ -380,14 +525,15 @@ func (s sender) queueEmails(ctx context.Context, tx pgx.Tx, mailings []mailing, 
 	}
 	for i := range sent {
 		sent[i].emailID = emailIDs[i]
-		sent[i].details["email_id"] = emailIDs[i]
+		sent[i].details.EmailID = emailIDs[i]
 	}
 	return sent, nil
 }
 
-// composeEmail renders the customer's reminder with its sign-in token and
-// returns the message and its timeline record, whose e-mail id is set once the
-// message is queued.
+// composeEmail renders the customer's reminder about rows with its sign-in
+// token and returns the message and its timeline record, whose e-mail id is set
+// once the message is queued. It only reads its arguments, so e-mails of one
+// chunk render in parallel.
 func (s sender) composeEmail(p *customerPlan, invoices map[int64]invoiceInfo, rows []dueRow, token string) (outbox.Message, sentEmail, error) {
 	c := p.info
 	link := s.engine.BaseURL + "/portal/link/" + token
@@ -428,17 +574,16 @@ func (s sender) composeEmail(p *customerPlan, invoices map[int64]invoiceInfo, ro
 		Actor: s.opts.Actor.String(), Source: s.opts.Source,
 	}
 
-	items := make([]map[string]any, 0, len(rows))
+	items := make([]sentItem, 0, len(rows))
 	for _, r := range rows {
 		st := s.steps[r.StepID]
-		items = append(items, map[string]any{"invoice_id": r.InvoiceID, "number": invoices[r.InvoiceID].Number,
-			"step_id": st.ID, "tone": st.Tone, "offset_days": st.OffsetDays})
+		items = append(items, sentItem{InvoiceID: r.InvoiceID, Number: invoices[r.InvoiceID].Number,
+			StepID: st.ID, Tone: st.Tone, OffsetDays: st.OffsetDays})
 	}
 	return msg, sentEmail{
 		reminderEmailID: p.reminderEmailID, customerID: c.ID, invoiceID: invoiceID,
 		summary: fmt.Sprintf("%s reminder e-mailed to %s about %s", capitalize(p.lead.Tone), c.ContactEmail, countInvoices(len(rows))),
-		details: map[string]any{"as_of": s.opts.AsOf.String(), "template": name, "variant": p.variant,
-			"total_due": data.TotalDue, "invoices": items},
+		details: sentDetails{AsOf: s.opts.AsOf.String(), Template: name, Variant: p.variant, TotalDue: data.TotalDue, Invoices: items},
 	}, nil
 }
 
@@ -448,20 +593,17 @@ func recordSent(ctx context.Context, tx pgx.Tx, sent []sentEmail, opts RunOption
 	if len(sent) == 0 {
 		return nil
 	}
-	var reminderIDs, emailIDs, customerIDs, invoiceIDs []int64
-	var summaries, details []string
-	for _, e := range sent {
+	reminderIDs := make([]int64, len(sent))
+	emailIDs := make([]int64, len(sent))
+	entries := make([][]any, len(sent))
+	actor := opts.Actor.String()
+	for i, e := range sent {
 		raw, err := json.Marshal(e.details)
 		if err != nil {
 			return fmt.Errorf("encoding timeline details: %w", err)
 		}
-		invoiceID := int64(0)
-		if e.invoiceID != nil {
-			invoiceID = *e.invoiceID
-		}
-		reminderIDs, emailIDs = append(reminderIDs, e.reminderEmailID), append(emailIDs, e.emailID)
-		customerIDs, invoiceIDs = append(customerIDs, e.customerID), append(invoiceIDs, invoiceID)
-		summaries, details = append(summaries, e.summary), append(details, string(raw))
+		reminderIDs[i], emailIDs[i] = e.reminderEmailID, e.emailID
+		entries[i] = []any{e.customerID, e.invoiceID, "reminder.sent", actor, opts.Source, e.summary, raw, true}
 	}
 	_, err := tx.Exec(ctx, `
 		UPDATE reminder_emails r SET email_id = k.email_id
@@ -469,11 +611,9 @@ func recordSent(ctx context.Context, tx pgx.Tx, sent []sentEmail, opts RunOption
 	if err != nil {
 		return fmt.Errorf("linking reminder e-mails: %w", err)
 	}
-	_, err = tx.Exec(ctx, `
-		INSERT INTO timeline_events (customer_id, invoice_id, kind, actor, source, summary, details, visible_to_debtor)
-		SELECT k.customer_id, nullif(k.invoice_id, 0), 'reminder.sent', $5, $6, k.summary, k.details::jsonb, true
-		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS k (customer_id, invoice_id, summary, details)`,
-		customerIDs, invoiceIDs, summaries, details, opts.Actor.String(), opts.Source)
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"timeline_events"},
+		[]string{"customer_id", "invoice_id", "kind", "actor", "source", "summary", "details", "visible_to_debtor"},
+		pgx.CopyFromRows(entries))
 	if err != nil {
 		return fmt.Errorf("appending reminder.sent timeline events: %w", err)
 	}
