@@ -81,6 +81,15 @@ func (e *Engine) Daily(ctx context.Context, asOf billing.Date) (DailyResult, err
 	if res.InstallmentNotices, err = e.SendInstallmentNotices(ctx, asOf); err != nil {
 		return res, err
 	}
-	res.Reminders, err = e.Run(ctx, RunOptions{AsOf: asOf, Source: "job"})
-	return res, err
+	if res.Reminders, err = e.Run(ctx, RunOptions{AsOf: asOf, Source: "job"}); err != nil {
+		return res, err
+	}
+
+	_, err = e.Pool.Exec(ctx, `
+		INSERT INTO reminder_runs (as_of, finished_at) VALUES ($1, $2)
+		ON CONFLICT (as_of) DO UPDATE SET finished_at = excluded.finished_at`, asOf, e.Now())
+	if err != nil {
+		return res, fmt.Errorf("recording the collections run of %s: %w", asOf, err)
+	}
+	return res, nil
 }

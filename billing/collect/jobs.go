@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
 	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/outbox"
 )
 
 // RunArgs is the River job of the daily reminder run.
@@ -67,4 +70,36 @@ func PeriodicJob(hour int, loc *time.Location, now func() time.Time) *river.Peri
 		func() (river.JobArgs, *river.InsertOpts) {
 			return RunArgs{AsOf: billing.Today(now(), loc).String()}, nil
 		}, nil)
+}
+
+// CatchUp queues today's collections run when the run's hour has passed in loc
+// and no run finished for today. So a server that was down at the hour runs the
+// day on start-up instead of a day late. It returns whether it queued the job.
+// A second server starting at the same time gets River's unique job back instead
+// of a new one, and a day that runs twice sends nothing new.
+func CatchUp(ctx context.Context, pool *pgxpool.Pool, jobs outbox.Inserter, hour int, loc *time.Location, now time.Time) (bool, error) {
+	today := billing.Today(now, loc)
+	local := now.In(loc)
+	due := time.Date(local.Year(), local.Month(), local.Day(), hour, 0, 0, 0, loc)
+	if now.Before(due) {
+		return false, nil
+	}
+
+	queued := false
+	err := billing.InTx(ctx, pool, func(tx pgx.Tx) error {
+		var ran bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reminder_runs WHERE as_of = $1)`, today).Scan(&ran); err != nil {
+			return fmt.Errorf("checking the collections run of %s: %w", today, err)
+		}
+		if ran {
+			return nil
+		}
+		res, err := jobs.InsertTx(ctx, tx, RunArgs{AsOf: today.String()}, nil)
+		if err != nil {
+			return fmt.Errorf("queueing the missed collections run of %s: %w", today, err)
+		}
+		queued = !res.UniqueSkippedAsDuplicate
+		return nil
+	})
+	return queued, err
 }

@@ -61,3 +61,61 @@ func TestRunWorkerRunsTheDay(t *testing.T) {
 		t.Error("Work with an invalid date succeeded")
 	}
 }
+
+func TestCatchUpQueuesMissedRun(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	day := billing.NewDate(2026, 7, 14)
+	jobsFor := func() int {
+		return f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'reminders_run' AND args->>'as_of' = $1`, day.String())
+	}
+
+	early := time.Date(2026, 7, 14, 8, 30, 0, 0, newYork)
+	queued, err := collect.CatchUp(ctx, f.pool, f.jobs, 9, newYork, early)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queued || jobsFor() != 0 {
+		t.Errorf("before the hour: queued %v with %d jobs, want no job", queued, jobsFor())
+	}
+
+	late := time.Date(2026, 7, 14, 11, 0, 0, 0, newYork)
+	queued, err = collect.CatchUp(ctx, f.pool, f.jobs, 9, newYork, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !queued || jobsFor() != 1 {
+		t.Errorf("after the hour without a run: queued %v with %d jobs, want one job", queued, jobsFor())
+	}
+
+	queued, err = collect.CatchUp(ctx, f.pool, f.jobs, 9, newYork, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queued || jobsFor() != 1 {
+		t.Errorf("second start-up while the job waits: queued %v with %d jobs, want the first job only", queued, jobsFor())
+	}
+}
+
+func TestCatchUpSkipsFinishedRun(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	day := billing.NewDate(2026, 7, 14)
+	f.clock.setDay(day)
+	if _, err := f.engine.Daily(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+
+	queued, err := collect.CatchUp(ctx, f.pool, f.jobs, 9, newYork, time.Date(2026, 7, 14, 11, 0, 0, 0, newYork))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queued {
+		t.Error("CatchUp queued a run for a day whose run finished")
+	}
+	if n := f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'reminders_run'`); n != 0 {
+		t.Errorf("reminder jobs = %d, want none", n)
+	}
+}

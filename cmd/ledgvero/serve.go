@@ -46,6 +46,15 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err := jobs.Start(ctx); err != nil {
 		return fmt.Errorf("starting job client: %w", err)
 	}
+	// The periodic job only fires at the next REMINDER_HOUR, so a server that
+	// was down at today's hour queues today's missed run now.
+	caughtUp, err := collect.CatchUp(ctx, a.pool, jobs, a.cfg.ReminderHour, a.cfg.OrgTimezone, a.now())
+	switch {
+	case err != nil:
+		a.logger.Error("queueing the missed daily reminder run failed", "error", err)
+	case caughtUp:
+		a.logger.Info("queued the missed daily reminder run", "hour", a.cfg.ReminderHour)
+	}
 	serveErr := make(chan error, 1)
 	go func() {
 		a.logger.Info("server listening", "addr", a.cfg.Addr, "url", a.cfg.BaseURL, "sandbox", a.cfg.Sandbox())
