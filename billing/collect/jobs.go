@@ -72,11 +72,13 @@ func PeriodicJob(hour int, loc *time.Location, now func() time.Time) *river.Peri
 		}, nil)
 }
 
-// CatchUp queues today's collections run when the run's hour has passed in loc
-// and no run finished for today. So a server that was down at the hour runs the
-// day on start-up instead of a day late. It returns whether it queued the job.
-// A second server starting at the same time gets River's unique job back instead
-// of a new one, and a day that runs twice sends nothing new.
+// CatchUp queues today's collections run when the run's hour has passed in loc,
+// no run finished for today and one finished on an earlier day. So a server that
+// was down at the hour runs the day on start-up instead of a day late, while a
+// new database, which has never run the cadence, waits for the hour as before.
+// It returns whether it queued the job. A second server starting at the same
+// time gets River's unique job back instead of a new one, and a day that runs
+// twice sends nothing new.
 func CatchUp(ctx context.Context, pool *pgxpool.Pool, jobs outbox.Inserter, hour int, loc *time.Location, now time.Time) (bool, error) {
 	today := billing.Today(now, loc)
 	local := now.In(loc)
@@ -87,11 +89,14 @@ func CatchUp(ctx context.Context, pool *pgxpool.Pool, jobs outbox.Inserter, hour
 
 	queued := false
 	err := billing.InTx(ctx, pool, func(tx pgx.Tx) error {
-		var ran bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reminder_runs WHERE as_of = $1)`, today).Scan(&ran); err != nil {
+		var ranToday, ranBefore bool
+		err := tx.QueryRow(ctx, `
+			SELECT EXISTS (SELECT 1 FROM reminder_runs WHERE as_of = $1),
+				EXISTS (SELECT 1 FROM reminder_runs WHERE as_of < $1)`, today).Scan(&ranToday, &ranBefore)
+		if err != nil {
 			return fmt.Errorf("checking the collections run of %s: %w", today, err)
 		}
-		if ran {
+		if ranToday || !ranBefore {
 			return nil
 		}
 		res, err := jobs.InsertTx(ctx, tx, RunArgs{AsOf: today.String()}, nil)

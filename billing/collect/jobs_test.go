@@ -71,8 +71,21 @@ func TestCatchUpQueuesMissedRun(t *testing.T) {
 		return f.count(t, `SELECT count(*) FROM river_job WHERE kind = 'reminders_run' AND args->>'as_of' = $1`, day.String())
 	}
 
+	late := time.Date(2026, 7, 14, 11, 0, 0, 0, newYork)
+	queued, err := collect.CatchUp(ctx, f.pool, f.jobs, 9, newYork, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queued || jobsFor() != 0 {
+		t.Errorf("database that never ran the cadence: queued %v with %d jobs, want no job", queued, jobsFor())
+	}
+
+	_, err = f.pool.Exec(ctx, `INSERT INTO reminder_runs (as_of, finished_at) VALUES ($1, now())`, day.AddDays(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
 	early := time.Date(2026, 7, 14, 8, 30, 0, 0, newYork)
-	queued, err := collect.CatchUp(ctx, f.pool, f.jobs, 9, newYork, early)
+	queued, err = collect.CatchUp(ctx, f.pool, f.jobs, 9, newYork, early)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +93,6 @@ func TestCatchUpQueuesMissedRun(t *testing.T) {
 		t.Errorf("before the hour: queued %v with %d jobs, want no job", queued, jobsFor())
 	}
 
-	late := time.Date(2026, 7, 14, 11, 0, 0, 0, newYork)
 	queued, err = collect.CatchUp(ctx, f.pool, f.jobs, 9, newYork, late)
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +115,10 @@ func TestCatchUpSkipsFinishedRun(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	day := billing.NewDate(2026, 7, 14)
+	f.clock.setDay(day.AddDays(-1))
+	if _, err := f.engine.Daily(ctx, day.AddDays(-1)); err != nil {
+		t.Fatal(err)
+	}
 	f.clock.setDay(day)
 	if _, err := f.engine.Daily(ctx, day); err != nil {
 		t.Fatal(err)
