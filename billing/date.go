@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,7 +68,31 @@ func layoutHint(layout string) string {
 
 // String formats the date as YYYY-MM-DD.
 func (d Date) String() string {
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+	// Built by hand: imports format millions of dates, and fmt.Sprintf cost
+	// more than parsing them.
+	b := make([]byte, 0, 10)
+	b = appendPadded(b, d.Year, 4)
+	b = append(b, '-')
+	b = appendPadded(b, int(d.Month), 2)
+	b = append(b, '-')
+	b = appendPadded(b, d.Day, 2)
+	return string(b)
+}
+
+// appendPadded appends n in decimal with leading zeros up to width digits.
+func appendPadded(b []byte, n, width int) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+		width--
+	}
+	for p, w := 1, 1; w < width; w++ {
+		p *= 10
+		if n < p {
+			b = append(b, '0')
+		}
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 // IsZero reports whether d is the zero Date.

@@ -139,3 +139,21 @@ func TestKPIFormulas(t *testing.T) {
 		t.Errorf("KPIs without sales: DSO %v, CEI %v; want 0", empty.DSO, empty.CEI)
 	}
 }
+
+func TestDateString(t *testing.T) {
+	cases := []struct {
+		d    billing.Date
+		want string
+	}{
+		{billing.Date{2026, time.December, 4}, "2026-12-04"},
+		{billing.Date{2024, time.February, 29}, "2024-02-29"},
+		{billing.Date{987, time.January, 1}, "0987-01-01"},
+		{billing.Date{5, time.October, 10}, "0005-10-10"},
+		{billing.Date{}, "0000-00-00"},
+	}
+	for _, c := range cases {
+		if got := c.d.String(); got != c.want {
+			t.Errorf("Date%v.String() = %q, want %q", [3]int{c.d.Year, int(c.d.Month), c.d.Day}, got, c.want)
+		}
+	}
+}
