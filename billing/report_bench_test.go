@@ -77,7 +77,7 @@ func BenchmarkReports(b *testing.B) {
 	if testing.Verbose() || os.Getenv("BENCH_EXPLAIN") != "" {
 		asOf := NewDate(2023, 6, 30)
 		explain(b, pool, "aging", agingSQL, asOf, "USD")
-		explain(b, pool, "closing AR", arAsOfSQL, asOf, "USD")
+		explain(b, pool, "opening and closing AR", arOpeningClosingSQL, asOf.AddDays(-90), asOf, "USD")
 		explain(b, pool, "statement open items", fmt.Sprintf(openAsOfCustomerSQL, `ORDER BY i.due_date, i.id`), asOf, minCustomer+17)
 		explain(b, pool, "statement activity", statementActivitySQL, minCustomer+17, asOf)
 	}

@@ -163,6 +163,13 @@ func TestImportIBMAgingAndDSO(t *testing.T) {
 			t.Errorf("KPIs to %s: DSO %.2f, sales %d, closing %d; want %.2f, %d, %d", day, k.DSO, k.CreditSales.Amount,
 				k.ClosingAR.Amount, wantDSO, sales, closing)
 		}
+		var opening int64
+		for _, v := range expectedAging(rows, from.AddDate(0, 0, -1)) {
+			opening += v
+		}
+		if k.OpeningAR.Amount != opening {
+			t.Errorf("opening AR for the period to %s = %d, want %d", day, k.OpeningAR.Amount, opening)
+		}
 		wantBest := math.Round(float64(current)/float64(sales)*90*100) / 100
 		if k.BestPossibleDSO != wantBest {
 			t.Errorf("best possible DSO to %s = %.2f, want %.2f", day, k.BestPossibleDSO, wantBest)
