@@ -39,7 +39,12 @@ func TestTOTPEnrollmentAndSignIn(t *testing.T) {
 	if status, _ := post(t, c, ts.URL+"/backoffice/account/totp", url.Values{"code": {code}}); status != http.StatusSeeOther {
 		t.Fatalf("right code: status %d", status)
 	}
-	u, err := billing.Authenticate(context.Background(), ts.pool, "admin@example.com", staffPassword, code, testNow)
+	// StaffByID, not a sign-in, checks the enrollment: a sign-in would use up the code.
+	var id int64
+	if err := ts.pool.QueryRow(context.Background(), `SELECT id FROM staff_users WHERE email = 'admin@example.com'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	u, err := billing.StaffByID(context.Background(), ts.pool, id)
 	if err != nil || !u.TOTPEnabled {
 		t.Fatalf("TOTP not enabled: %v", err)
 	}

@@ -149,7 +149,14 @@ func Authenticate(ctx context.Context, db DB, email, password, code string, now 
 		if strings.TrimSpace(code) == "" {
 			return StaffUser{}, ErrCodeRequired
 		}
-		if !ValidTOTP(*totpSecret, code, now) {
+		step, ok := totpStep(*totpSecret, code, now)
+		if ok {
+			// A code that already signed in counts as a wrong one.
+			if ok, err = claimTOTPStep(ctx, db, u.ID, step); err != nil {
+				return StaffUser{}, err
+			}
+		}
+		if !ok {
 			if err := recordFailedLogin(ctx, db, u.ID, failed, firstFailed, now); errors.Is(err, ErrLocked) {
 				return StaffUser{}, err
 			} else if !errors.Is(err, ErrInvalidCredentials) {

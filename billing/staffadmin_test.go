@@ -101,6 +101,26 @@ func TestAuthenticateWithTOTP(t *testing.T) {
 	if !got.TOTPEnabled {
 		t.Error("TOTPEnabled = false after enrollment")
 	}
+
+	// Each code signs in once: the same code again, even within its 30 seconds, is rejected.
+	if _, err := billing.Authenticate(ctx, pool, u.Email, testPassword, code, now.Add(10*time.Second)); !errors.Is(err, billing.ErrInvalidCode) {
+		t.Errorf("replayed code: got %v, want ErrInvalidCode", err)
+	}
+	// A code of the previous step, still inside the allowed skew, is older than the one used.
+	previous, err := totp.GenerateCode(key.Secret(), now.Add(-30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := billing.Authenticate(ctx, pool, u.Email, testPassword, previous, now.Add(10*time.Second)); !errors.Is(err, billing.ErrInvalidCode) {
+		t.Errorf("code older than the last used: got %v, want ErrInvalidCode", err)
+	}
+	next, err := totp.GenerateCode(key.Secret(), now.Add(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := billing.Authenticate(ctx, pool, u.Email, testPassword, next, now.Add(30*time.Second)); err != nil {
+		t.Errorf("next step's code: %v", err)
+	}
 }
 
 func TestDeactivateAndReset(t *testing.T) {

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"strings"
 	"time"
@@ -24,13 +25,41 @@ func NewTOTPKey(issuer, email string) (*otp.Key, error) {
 }
 
 // ValidTOTP reports whether code is the current code of secret at time now.
-//
-// NOTE: a code stays valid for its whole 30-second step (and one step either side),
-// so an observed code can be replayed within that time; storing the last accepted
-// step per account would close that gap.
 func ValidTOTP(secret, code string, now time.Time) bool {
-	ok, err := totp.ValidateCustom(strings.TrimSpace(code), secret, now, totpOptions)
-	return err == nil && ok
+	_, ok := totpStep(secret, code, now)
+	return ok
+}
+
+// totpStep returns the 30-second step (Unix time divided by 30) whose code is
+// code, trying the step of now first and then one step either side.
+func totpStep(secret, code string, now time.Time) (int64, bool) {
+	code = strings.TrimSpace(code)
+	if len(code) != totpOptions.Digits.Length() {
+		return 0, false
+	}
+	period := int64(totpOptions.Period)
+	for _, skew := range []int64{0, -1, 1} {
+		step := now.Unix()/period + skew
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*period, 0), totpOptions)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return step, true
+		}
+	}
+	return 0, false
+}
+
+// claimTOTPStep records step as the last one used to sign in to account id and
+// reports false when that step, or a later one, was already used, so each code
+// signs in once. The conditional update makes two sign-ins racing with one code
+// claim it once.
+func claimTOTPStep(ctx context.Context, db DB, id, step int64) (bool, error) {
+	tag, err := db.Exec(ctx, `
+		UPDATE staff_users SET totp_last_step = $2
+		WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)`, id, step)
+	if err != nil {
+		return false, fmt.Errorf("recording the authenticator code: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
 // EnableTOTP stores secret for account id after checking that code proves the
