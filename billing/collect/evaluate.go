@@ -144,6 +144,12 @@ type evaluation struct {
 
 // evaluate finds the due steps, records the skips and returns the rows to send.
 func evaluate(ctx context.Context, tx pgx.Tx, asOf billing.Date, customerID int64, actor billing.Actor, source string) (evaluation, error) {
+	// Over a large book the statements below pass jit_above_cost, and compiling
+	// the due query took longer than it saved: evaluating 1,000,000 invoices took
+	// 4.6 s with JIT and 2.9 s without (PostgreSQL 15, 2 shared cores).
+	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+		return evaluation{}, fmt.Errorf("turning JIT off for the evaluation: %w", err)
+	}
 	if _, err := tx.Exec(ctx, dueSQL, asOf, customerID); err != nil {
 		return evaluation{}, fmt.Errorf("evaluating the reminder cadence: %w", err)
 	}
