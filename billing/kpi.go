@@ -58,43 +58,11 @@ func (r *KPIReport) ComputeKPIs() {
 	r.AvgDaysToPay = round2(r.AvgDaysToPay)
 }
 
-// arOpeningClosingSQL sums the balance open at the end of $1 (opening AR) and at
-// the end of $2 (closing AR) in currency $3, and the part of the closing balance
-// not yet due on $2. It is openAsOfSQL for two dates in one pass: an invoice open
-// on both dates reads its allocations and write-offs once, not twice. The index
-// on the open range finds every invoice open at some time between the dates,
-// and the filter keeps those open on either one.
-const arOpeningClosingSQL = `
-WITH o AS (
-	SELECT i.id, i.total_minor, i.due_date, i.reduced_from,
-		daterange(i.issue_date, i.settled_on, '[)') @> $1::date AS open1,
-		daterange(i.issue_date, i.settled_on, '[)') @> $2::date AS open2
-	FROM invoices i
-	WHERE i.voided_at IS NULL AND i.currency = $3
-		AND daterange(i.issue_date, i.settled_on, '[)') && daterange($1::date, $2::date, '[]')
-), balances AS (
-	SELECT o.open1, o.open2, o.due_date,
-		o.total_minor - CASE WHEN o.reduced_from <= $1 THEN a.by1 + w.by1 ELSE 0 END AS open_on1,
-		o.total_minor - CASE WHEN o.reduced_from <= $2 THEN a.by2 + w.by2 ELSE 0 END AS open_on2
-	FROM o
-	-- Each lookup runs only for invoices reduced by $2; the condition on the
-	-- outer row becomes a one-time filter of the lookup.
-	LEFT JOIN LATERAL (
-		SELECT coalesce(sum(x.amount_minor) FILTER (WHERE x.applied_on <= $1), 0) AS by1,
-			coalesce(sum(x.amount_minor), 0) AS by2
-		FROM allocations x WHERE x.invoice_id = o.id AND x.applied_on <= $2 AND o.reduced_from <= $2
-	) a ON true
-	LEFT JOIN LATERAL (
-		SELECT coalesce(sum(x.amount_minor) FILTER (WHERE x.written_off_on <= $1), 0) AS by1,
-			coalesce(sum(x.amount_minor), 0) AS by2
-		FROM write_offs x WHERE x.invoice_id = o.id AND x.written_off_on <= $2 AND o.reduced_from <= $2
-	) w ON true
-	WHERE o.open1 OR o.open2
-)
-SELECT coalesce(sum(open_on1) FILTER (WHERE open1), 0),
-	coalesce(sum(open_on2) FILTER (WHERE open2), 0),
-	coalesce(sum(open_on2) FILTER (WHERE open2 AND due_date >= $2), 0)
-FROM balances`
+// arAsOfSQL sums the balance open at the end of $1 in currency $2, and the part
+// not yet due (due on or after $1).
+var arAsOfSQL = fmt.Sprintf(`
+SELECT coalesce(sum(open_minor), 0), coalesce(sum(open_minor) FILTER (WHERE due_date >= $1), 0)
+FROM (%s) o`, fmt.Sprintf(openAsOfSQL, `AND i.currency = $2`))
 
 // PeriodKPIs returns the collection KPIs of the period from..to (both days included) in
 // the seller's currency. The dates that count: credit sales are invoices with an
@@ -117,18 +85,25 @@ func PeriodKPIs(ctx context.Context, db DB, from, to Date) (KPIReport, error) {
 	r.ClosingAR = Money{Currency: currency}
 	r.ClosingCurrentAR = Money{Currency: currency}
 
-	if err := readReport(ctx, db, func(db DB) error { return queryKPIInputs(ctx, db, &r) }); err != nil {
+	// Opening and closing AR take most of the time and about the same each, so
+	// they run on two connections that read one snapshot.
+	err = readReportInParallel(ctx, db,
+		func(db DB) error { return queryKPISalesAndOpening(ctx, db, &r) },
+		func(db DB) error { return queryKPIClosingAndPaid(ctx, db, &r) })
+	if err != nil {
 		return KPIReport{}, err
 	}
 	r.ComputeKPIs()
 	return r, nil
 }
 
-// queryKPIInputs fills the sums and counts of r for its period and currency.
-// Credit sales, dispute counts and days to pay read only the covering indexes on
-// issue_date and settled_on, and the two AR sums only the open range index, so
-// none of them visits the table once VACUUM has marked its pages all-visible.
-func queryKPIInputs(ctx context.Context, db DB, r *KPIReport) error {
+// queryKPISalesAndOpening fills the credit sales, dispute counts and opening AR
+// of r. queryKPIClosingAndPaid fills the closing AR and days to pay, which are
+// other fields, so the two may run at once. Credit sales, dispute counts and
+// days to pay read only the covering indexes on issue_date and settled_on, and
+// the two AR sums only the open range index. So none of them visits the table
+// once VACUUM has marked its pages all-visible.
+func queryKPISalesAndOpening(ctx context.Context, db DB, r *KPIReport) error {
 	from, to, currency := r.From, r.To, r.Currency
 	err := db.QueryRow(ctx, `
 		SELECT coalesce(sum(total_minor), 0), count(*)
@@ -151,14 +126,21 @@ func queryKPIInputs(ctx context.Context, db DB, r *KPIReport) error {
 		return fmt.Errorf("querying disputed invoices: %w", err)
 	}
 
-	err = db.QueryRow(ctx, arOpeningClosingSQL, from.AddDays(-1), to, currency).
-		Scan(&r.OpeningAR.Amount, &r.ClosingAR.Amount, &r.ClosingCurrentAR.Amount)
-	if err != nil {
-		return fmt.Errorf("querying opening and closing AR: %w", err)
+	var ignored int64
+	if err := db.QueryRow(ctx, arAsOfSQL, from.AddDays(-1), currency).Scan(&r.OpeningAR.Amount, &ignored); err != nil {
+		return fmt.Errorf("querying opening AR: %w", err)
+	}
+	return nil
+}
+
+func queryKPIClosingAndPaid(ctx context.Context, db DB, r *KPIReport) error {
+	from, to, currency := r.From, r.To, r.Currency
+	if err := db.QueryRow(ctx, arAsOfSQL, to, currency).Scan(&r.ClosingAR.Amount, &r.ClosingCurrentAR.Amount); err != nil {
+		return fmt.Errorf("querying closing AR: %w", err)
 	}
 
 	var avg *float64
-	err = db.QueryRow(ctx, `
+	err := db.QueryRow(ctx, `
 		SELECT count(*), count(*) FILTER (WHERE settled_on > due_date), avg(settled_on - issue_date)::float8
 		FROM invoices
 		WHERE voided_at IS NULL AND currency = $3 AND total_minor > 0 AND settled_on BETWEEN $1 AND $2`, from, to, currency).
