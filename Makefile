@@ -80,8 +80,8 @@ test-go: db-start ## unit and integration tests against the private PostgreSQL a
 	TEST_DATABASE_URL='$(ADMIN_DB_URL)' go test -count=1 ./...
 
 .PHONY: bench
-bench: db-start ## benchmarks against the private PostgreSQL: 1M-invoice book, e-mail delivery, statement page vs bare handler (takes minutes)
-	TEST_DATABASE_URL='$(ADMIN_DB_URL)' go test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+bench: db-start mail-start ## benchmarks against the private PostgreSQL: 1M-invoice book, e-mail delivery (also into Mailpit), statement page vs bare handler (takes minutes)
+	TEST_DATABASE_URL='$(ADMIN_DB_URL)' BENCH_SMTP_URL=smtp://127.0.0.1:1025 go test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 # Pay-form throughput (attempts/s) needs thousands of submissions, not one.
 	TEST_DATABASE_URL='$(ADMIN_DB_URL)' go test -run '^$$' -bench PayAttempt -benchtime 3s ./portal ./cmd/ledgvero
 
