@@ -146,8 +146,11 @@ func TestPayDiscountOnlyInsideWindow(t *testing.T) {
 	Must(t, ByTestID(page, "sandbox-pay-card").Click())
 	Must(t, Expect().Locator(ByTestID(page, "receipt-discount")).ToContainText("$49.60"))
 
-	// Move NW-1001's window into the past, as if its last day were yesterday.
-	execSQL(t, s, `UPDATE invoices SET discount_rate_bp = 200, discount_until = current_date - 1 WHERE number = 'NW-1001'`)
+	// Move NW-1001's window into the past, as if its last day were yesterday in
+	// the seller's zone (the server's default, America/New_York), which is not
+	// always yesterday in the database's UTC.
+	execSQL(t, s, `UPDATE invoices SET discount_rate_bp = 200,
+		discount_until = (now() AT TIME ZONE 'America/New_York')::date - 1 WHERE number = 'NW-1001'`)
 	Goto(t, page, s.URL+"/portal/pay", http.StatusOK)
 	Must(t, Expect().Locator(ByTestID(page, "discount-NW-1001")).ToHaveCount(0))
 	Must(t, Expect().Locator(ByTestID(page, "due-now-NW-1001")).ToHaveText("$6,140.00"))
