@@ -26,9 +26,10 @@ func (p *Processor) queueReceipt(ctx context.Context, tx pgx.Tx, a billing.Payme
 	if a.Discount.Amount > 0 {
 		fmt.Fprintf(&b, "\nYou saved %s by paying early.\n", a.Discount)
 	}
-	fmt.Fprintf(&b, "\nReceipt: %s/portal/receipts/%d\nReference: %s\n", p.BaseURL, a.ID, a.PaymentIntentID)
+	fmt.Fprintf(&b, "\nReceipt %s: %s/portal/receipts/%d\nReference: %s\n",
+		billing.ReceiptNumber(a.ID), p.BaseURL, a.ID, a.PaymentIntentID)
 	return p.queue(ctx, tx, outbox.Message{
-		To: a.ContactEmail, Subject: fmt.Sprintf("Receipt for your payment of %s", a.Amount),
+		To: a.ContactEmail, Subject: fmt.Sprintf("Receipt %s for your payment of %s", billing.ReceiptNumber(a.ID), a.Amount),
 		Text: b.String(), CustomerID: a.CustomerID, Kind: "payment.receipt",
 		DedupeKey: fmt.Sprintf("payment-receipt:%d", a.ID),
 	})

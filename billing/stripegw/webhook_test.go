@@ -215,6 +215,11 @@ func TestCardPaymentAppliedOnce(t *testing.T) {
 	if got := f.count(`SELECT count(*) FROM outbox_emails WHERE kind = 'payment.receipt'`); got != 1 {
 		t.Errorf("receipts queued = %d, want 1", got)
 	}
+	number := billing.ReceiptNumber(f.attempt.ID)
+	if got := f.count(`SELECT count(*) FROM outbox_emails WHERE kind = 'payment.receipt'
+		AND subject LIKE '%' || $1 || '%' AND body_text LIKE '%' || $1 || '%'`, number); got != 1 {
+		t.Errorf("receipts naming %s in the subject and text = %d, want 1", number, got)
+	}
 	if got := f.count(`SELECT count(*) FROM processed_webhook_events`); got != 2 {
 		t.Errorf("processed events = %d, want 2", got)
 	}
