@@ -74,7 +74,7 @@ SELECT customer_id, CASE WHEN created THEN 'contact.imported' ELSE 'contact.upda
 	jsonb_build_object('email', email)
 FROM import_contact_changes`
 
-// invoicesStageSQL stages the invoices to write and their lines. Presets with one row per
+// invoicesStageSQL stages the invoices to write, with their lines. Presets with one row per
 // invoice skip the grouping that multi-line invoices need. An invoice counts as changed
 // when a header field or any line differs; its lines are then replaced. A new
 // invoice is inserted with the balance that the payments aimed at it in the same

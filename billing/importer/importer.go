@@ -311,7 +311,7 @@ func (c columns) require(preset string, names ...string) error {
 }
 
 // lookupNames caches the normalized form of the column names that presets look
-// up on every row; normalizing them each time cost a fifth of parsing a file.
+// up on every row, because normalizing them each time cost a fifth of parsing a file.
 var lookupNames sync.Map
 
 // index returns the position of the named column.
