@@ -180,7 +180,7 @@ func SaveTemplate(ctx context.Context, db billing.DB, name, subject, text, html 
 	switch {
 	case !validTemplateName(name):
 		errs["name"] = "Use lowercase letters, digits and underscores, starting with a letter, such as friendly_short."
-	case name == "invoice" || name == "partials" || strings.HasPrefix(name, "installment_"):
+	case !editable(name):
 		errs["name"] = fmt.Sprintf("%s is not a reminder template; only reminder wording can be edited here.", name)
 	}
 	if strings.TrimSpace(subject) == "" {
@@ -235,4 +235,61 @@ func validTemplateName(name string) bool {
 		}
 	}
 	return true
+}
+
+// TemplateSource is the editable source of one reminder template.
+type TemplateSource struct {
+	Name    string
+	Subject string // text/template source
+	Text    string // text/template source
+	HTML    string // html/template source
+	Edited  bool   // an edited version replaces the shipped wording
+}
+
+// editable reports whether staff may edit the template: reminder wording only,
+// not the invoice e-mail, the installment notices or the shared partials.
+func editable(name string) bool {
+	return name != "invoice" && name != "partials" && !strings.HasPrefix(name, "installment_")
+}
+
+// TemplateSources returns the source of every reminder template staff may edit,
+// by name, with the edited versions in place of the shipped ones.
+func TemplateSources(ctx context.Context, db billing.DB) ([]TemplateSource, error) {
+	shipped, err := DefaultTemplates()
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]TemplateSource{}
+	for _, name := range shipped.Names() {
+		if !editable(name) {
+			continue
+		}
+		byName[name] = TemplateSource{
+			Name:    name,
+			Subject: shipped.text[name].Lookup("subject").Tree.Root.String(),
+			Text:    shipped.text[name].Lookup("text").Tree.Root.String(),
+			HTML:    shipped.html[name].Lookup("html").Tree.Root.String(),
+		}
+	}
+	rows, err := db.Query(ctx, `SELECT name, subject, body_text, body_html FROM reminder_templates`)
+	if err != nil {
+		return nil, fmt.Errorf("querying reminder templates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		s := TemplateSource{Edited: true}
+		if err := rows.Scan(&s.Name, &s.Subject, &s.Text, &s.HTML); err != nil {
+			return nil, fmt.Errorf("scanning reminder template: %w", err)
+		}
+		byName[s.Name] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]TemplateSource, 0, len(byName))
+	for _, s := range byName {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }

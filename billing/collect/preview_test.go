@@ -1,0 +1,99 @@
+package collect_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/collect"
+)
+
+func TestPreviewRendersRealCustomer(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	cust := f.customer(t, "Globex Corporation", "ap@globex.example")
+	f.invoice(t, cust, "GX-1", 125000, billing.NewDate(2026, 1, 10))
+	f.invoice(t, cust, "GX-2", 40000, billing.NewDate(2026, 2, 1))
+	emails := f.count(t, `SELECT count(*) FROM outbox_emails`)
+
+	p, err := f.engine.Preview(ctx, cust, "firm", billing.NewDate(2026, 1, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.To != "ap@globex.example" || p.Invoices != 2 {
+		t.Errorf("to %q about %d invoices, want ap@globex.example about 2", p.To, p.Invoices)
+	}
+	for _, want := range []string{"Globex Corporation", "GX-1", "GX-2", "$1,650.00", "10 days past due"} {
+		if !strings.Contains(p.Text, want) {
+			t.Errorf("text body lacks %q:\n%s", want, p.Text)
+		}
+		if !strings.Contains(p.HTML, want) {
+			t.Errorf("HTML body lacks %q", want)
+		}
+	}
+	if !strings.Contains(p.Subject, "Globex Corporation") {
+		t.Errorf("subject %q does not name the customer", p.Subject)
+	}
+	if got := f.count(t, `SELECT count(*) FROM outbox_emails`); got != emails {
+		t.Errorf("a preview queued %d e-mails", got-emails)
+	}
+	if got := f.count(t, `SELECT count(*) FROM magic_links`); got != 0 {
+		t.Errorf("a preview created %d sign-in links", got)
+	}
+
+	if _, err := f.engine.Preview(ctx, cust, "no_such_template", billing.NewDate(2026, 1, 20)); err == nil {
+		t.Error("preview of an unknown template succeeded")
+	}
+	empty := f.customer(t, "Initech", "ap@initech.example")
+	if _, err := f.engine.Preview(ctx, empty, "firm", billing.NewDate(2026, 1, 20)); err == nil {
+		t.Error("preview for a customer without open invoices succeeded")
+	}
+}
+
+// TestTemplateSourcesRoundTrip saves every shipped template's source as an
+// edit and expects the edit to render exactly as the shipped template does.
+func TestTemplateSourcesRoundTrip(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	cust := f.customer(t, "Hooli", "ap@hooli.example")
+	f.invoice(t, cust, "HO-1", 99000, billing.NewDate(2026, 1, 5))
+
+	sources, err := collect.TemplateSources(ctx, f.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sources) < 4 {
+		t.Fatalf("%d editable templates, want at least the four tones", len(sources))
+	}
+	for _, s := range sources {
+		if s.Edited || s.Name == "invoice" || strings.HasPrefix(s.Name, "installment_") {
+			t.Errorf("template %s listed as editable (edited %v)", s.Name, s.Edited)
+		}
+		before, err := f.engine.Preview(ctx, cust, s.Name, billing.NewDate(2026, 1, 20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := collect.SaveTemplate(ctx, f.pool, s.Name, s.Subject, s.Text, s.HTML); err != nil {
+			t.Fatalf("saving the shipped source of %s: %v", s.Name, err)
+		}
+		after, err := f.engine.Preview(ctx, cust, s.Name, billing.NewDate(2026, 1, 20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before != after {
+			t.Errorf("%s renders differently after saving its own source", s.Name)
+		}
+	}
+	sources, err = collect.TemplateSources(ctx, f.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sources {
+		if !s.Edited {
+			t.Errorf("template %s not marked edited after saving", s.Name)
+		}
+	}
+}
