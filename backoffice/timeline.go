@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"context"
+	"strings"
 
 	"github.com/ledgvero/ledgvero/billing"
 )
@@ -11,6 +12,7 @@ type timelineEntry struct {
 	billing.Event
 	When     string // the issue date for an issued invoice, else the time it was recorded
 	Recorded string // the time it was recorded, in the seller's zone
+	Reason   string // the "reason" detail, with a dispute reason code shown as its label
 }
 
 const timelineTimeLayout = "Jan 2, 2006 15:04 MST"
@@ -39,6 +41,7 @@ func (h *Handler) timelineEntries(ctx context.Context, customerID int64) ([]time
 		ev.OccurredAt = ev.OccurredAt.In(h.Timezone)
 		e := timelineEntry{Event: ev, Recorded: ev.OccurredAt.Format(timelineTimeLayout)}
 		e.When = e.Recorded
+		e.Reason = reasonOf(ev)
 		if d, ok := issueDates[invoiceIDOf(ev)]; ok && ev.Kind == "invoice.issued" {
 			e.When = d.Format()
 		}
@@ -52,4 +55,15 @@ func invoiceIDOf(ev billing.Event) int64 {
 		return 0
 	}
 	return *ev.InvoiceID
+}
+
+// reasonOf returns an event's "reason" detail as people read it. Dispute events
+// store the reason code, so they get its label. Other events store staff's own
+// words, which are shown as written.
+func reasonOf(ev billing.Event) string {
+	reason, _ := ev.Details["reason"].(string)
+	if strings.HasPrefix(ev.Kind, "dispute.") {
+		return billing.DisputeReasonLabel(reason)
+	}
+	return reason
 }

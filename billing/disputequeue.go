@@ -110,7 +110,7 @@ func ResolveDisputeWithCredit(ctx context.Context, db DB, u StaffUser, in Disput
 	invoiceID := d.InvoiceID
 	cn, err := IssueCreditNote(ctx, db, NewCreditNote{
 		CustomerID: d.CustomerID, Number: "CN-D" + strconv.FormatInt(d.ID, 10), InvoiceID: &invoiceID, Amount: credit,
-		IssuedOn: in.Today, Reason: "Dispute " + strconv.FormatInt(d.ID, 10) + ": " + d.Reason, Source: "backoffice",
+		IssuedOn: in.Today, Reason: "Dispute " + strconv.FormatInt(d.ID, 10) + ": " + DisputeReasonLabel(d.Reason), Source: "backoffice",
 	}, StaffActor(u))
 	if err != nil {
 		return CreditNote{}, err
