@@ -147,9 +147,9 @@ func ApprovePendingPlan(ctx context.Context, db DB, u StaffUser, in PlanDecision
 	}
 	p.Status, p.DecisionNote = PlanApproved, note
 
-	summary := fmt.Sprintf("Plan approved: %s in %d %s installments from %s", p.Total, p.Count, FrequencyLabel(p.Frequency), p.First.Format())
+	summary := fmt.Sprintf("Plan approved: %s in %s from %s", p.Total, p.ScheduleLabel(), p.First.Format())
 	if changed {
-		summary = fmt.Sprintf("Plan approved with changes: %s in %d %s installments from %s", p.Total, p.Count, FrequencyLabel(p.Frequency), p.First.Format())
+		summary = fmt.Sprintf("Plan approved with changes: %s in %s from %s", p.Total, p.ScheduleLabel(), p.First.Format())
 	}
 	if note != "" {
 		summary += ". " + note

@@ -34,6 +34,20 @@ func FrequencyLabel(f string) string {
 	return f
 }
 
+// InstallmentsPhrase returns a number of installments at a frequency as people
+// read it, for example "2 biweekly installments" or "1 monthly installment".
+func InstallmentsPhrase(count int, frequency string) string {
+	noun := "installments"
+	if count == 1 {
+		noun = "installment"
+	}
+	return fmt.Sprintf("%d %s %s", count, frequency, noun)
+}
+
+// ScheduleLabel returns the plan's installments as people read them, for
+// example "2 biweekly installments".
+func (p Plan) ScheduleLabel() string { return InstallmentsPhrase(p.Count, p.Frequency) }
+
 // ScheduleInput is the input of PlanSchedule: the amounts and dates a debtor chooses.
 type ScheduleInput struct {
 	Total       Money // sum of the open balances of the chosen invoices
@@ -315,8 +329,8 @@ func ProposePlan(ctx context.Context, db DB, p PlanProposal, today Date) (Plan, 
 		}
 	}
 
-	summary := fmt.Sprintf("Plan proposed: %s in %d %s installments from %s for invoices %s",
-		pv.Total, p.Count, FrequencyLabel(p.Frequency), p.First.Format(), strings.Join(numbers, ", "))
+	summary := fmt.Sprintf("Plan proposed: %s in %s from %s for invoices %s",
+		pv.Total, InstallmentsPhrase(p.Count, p.Frequency), p.First.Format(), strings.Join(numbers, ", "))
 	if pv.AutoApprove {
 		summary += "; approved automatically"
 	} else {

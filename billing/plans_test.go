@@ -12,6 +12,24 @@ import (
 	"github.com/ledgvero/ledgvero/billing/dbtest"
 )
 
+func TestInstallmentsPhrase(t *testing.T) {
+	cases := []struct {
+		count     int
+		frequency string
+		want      string
+	}{
+		{2, billing.FrequencyBiweekly, "2 biweekly installments"},
+		{3, billing.FrequencyMonthly, "3 monthly installments"},
+		{4, billing.FrequencyWeekly, "4 weekly installments"},
+		{1, billing.FrequencyMonthly, "1 monthly installment"},
+	}
+	for _, c := range cases {
+		if got := billing.InstallmentsPhrase(c.count, c.frequency); got != c.want {
+			t.Errorf("InstallmentsPhrase(%d, %q) = %q, want %q", c.count, c.frequency, got, c.want)
+		}
+	}
+}
+
 func TestAddMonthsClamped(t *testing.T) {
 	cases := []struct {
 		from billing.Date

@@ -153,7 +153,7 @@ func (h *Handler) newPlanPage(c echo.Context) (planPage, error) {
 	for _, p := range plans {
 		v := planView{
 			ID: p.ID, Status: planStatusLabel(p.Status), Note: p.DecisionNote,
-			Summary: fmt.Sprintf("%s in %d %s installments, proposed %s", p.Total, p.Count, billing.FrequencyLabel(p.Frequency),
+			Summary: fmt.Sprintf("%s in %s, proposed %s", p.Total, p.ScheduleLabel(),
 				p.ProposedAt.In(h.Timezone).Format("Jan 2, 2006")),
 			Rows: scheduleRows(p.Schedule), Autopay: p.Autopay, Method: methods[p.ID].Label(),
 			Open: p.Status == billing.PlanPending || p.Status == billing.PlanApproved,

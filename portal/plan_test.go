@@ -99,6 +99,37 @@ func TestPlanPendingOverLimit(t *testing.T) {
 	}
 }
 
+func TestPlanSummaryNamesFrequency(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := ts.customer(t, "Northwind", "ap@northwind.example")
+	inv := ts.invoice(t, id, "INV-1", "2480.00", billing.NewDate(2026, 2, 1))
+	c := ts.signIn(t, "ap@northwind.example")
+
+	form := url.Values{"invoice": {itoa(inv.ID)}, "count": {"2"}, "frequency": {"biweekly"}, "first_date": {"2026-03-09"}, "action": {"preview"}}
+	_, body := post(t, c, ts.URL, "/portal/plan", form)
+	form.Set("action", "submit")
+	form.Set("digest", digestPattern.FindStringSubmatch(body)[1])
+	if resp, _ := post(t, c, ts.URL, "/portal/plan", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("submit: status %d, want a redirect", resp.StatusCode)
+	}
+
+	_, page := get(t, c, ts.URL, "/portal/plan")
+	if !strings.Contains(page, "$2,480.00 in 2 biweekly installments, proposed") {
+		t.Error("plan list does not read \"$2,480.00 in 2 biweekly installments\"")
+	}
+	if strings.Contains(page, "every 2 weeks installments") {
+		t.Error("plan list still reads \"every 2 weeks installments\"")
+	}
+	var summary string
+	if err := ts.pool.QueryRow(context.Background(), `SELECT summary FROM timeline_events WHERE kind = 'plan.proposed'`).Scan(&summary); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(summary, "Plan proposed: $2,480.00 in 2 biweekly installments from Mar 9, 2026") {
+		t.Errorf("timeline summary %q, want \"Plan proposed: $2,480.00 in 2 biweekly installments from Mar 9, 2026 ...\"", summary)
+	}
+}
+
 func TestPlanBadInput(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
