@@ -11,11 +11,15 @@ import (
 
 // dashboardPage is the back-office home: KPIs with 12-month trends, the aging
 // chart and the queue counts. Every figure comes from kpi_snapshots, so the page
-// costs a few indexed reads however large the ledger is.
+// costs a few indexed reads however large the ledger is. The figures therefore
+// stay as they were when the snapshot was taken, and the page says so: a
+// snapshot scans the whole ledger, which is too slow to repeat after every
+// payment, while the Aging page computes open balances on each request.
 type dashboardPage struct {
 	page
 	OrgName  string
 	AsOf     string // date of the snapshot shown; empty when there is none yet
+	TakenAt  string // when that snapshot was computed, in the seller's zone
 	KPIs     []kpiTile
 	Aging    barChart
 	Queues   billing.QueueCounts
@@ -23,6 +27,10 @@ type dashboardPage struct {
 	Stale    bool // the newest snapshot is older than yesterday
 	Currency string
 }
+
+// staffTimeLayout formats a moment for back-office pages in US style, for example
+// "Dec 4, 2026, 7:35 PM EST".
+const staffTimeLayout = "Jan 2, 2006, 3:04 PM MST"
 
 // kpiTile is one KPI with its current value and its 12-month trend.
 type kpiTile struct {
@@ -52,6 +60,7 @@ func (h *Handler) dashboard(c echo.Context) error {
 
 	last := months[len(months)-1]
 	p.AsOf, p.Currency = last.Date.Format(), last.Currency
+	p.TakenAt = last.TakenAt.In(h.Timezone).Format(staffTimeLayout)
 	p.Stale = last.Date.Before(today.AddDays(-1))
 	p.KPIs = kpiTiles(months)
 	labels := []string{"Current", "1–30", "31–60", "61–90", "91+"}

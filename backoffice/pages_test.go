@@ -288,6 +288,32 @@ func TestDashboardWarnsOfStaleSnapshot(t *testing.T) {
 	}
 }
 
+func TestDashboardSaysWhenSnapshotTaken(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	today := billing.Today(testNow, mustNY(t))
+	if _, err := billing.TakeSnapshot(ctx, ts.pool, today.AddDays(-1)); err != nil {
+		t.Fatal(err)
+	}
+	takenAt := time.Date(2026, 3, 2, 0, 35, 0, 0, time.UTC) // Mar 1, 7:35 PM in New York
+	if _, err := ts.pool.Exec(ctx, `UPDATE kpi_snapshots SET taken_at = $1`, takenAt); err != nil {
+		t.Fatal(err)
+	}
+
+	c := ts.signIn(t, "col@example.com", billing.RoleCollector)
+	_, body := get(t, c, ts.URL+"/backoffice/")
+	if !strings.Contains(body, "KPI snapshot of Mar 1, 2026, taken Mar 1, 2026, 7:35 PM EST.") {
+		t.Error("dashboard does not say when the snapshot was taken")
+	}
+	if !strings.Contains(body, `<a href="/backoffice/aging">Aging page</a>`) {
+		t.Error("dashboard does not point to the live Aging page")
+	}
+	if strings.Contains(body, "figures as of") {
+		t.Error("dashboard still reads \"figures as of\", which hides that the figures are a snapshot")
+	}
+}
+
 func TestAdminRecordsRefund(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
