@@ -82,7 +82,7 @@ func (h *Handler) statementPDF(c echo.Context) error {
 		if l.DaysOverdue > 0 {
 			days = fmt.Sprint(l.DaysOverdue)
 		}
-		doc.row(widths, false, l.Number, l.IssueDate.String(), l.DueDate.String(), l.Total.String(), l.Open.String(),
+		doc.row(widths, false, l.Number, l.IssueDate.Format(), l.DueDate.Format(), l.Total.String(), l.Open.String(),
 			days, ds.Rows[i].Status)
 	}
 	if len(ds.OpenItems) == 0 {

@@ -92,6 +92,55 @@ func TestStatementDownloads(t *testing.T) {
 	}
 }
 
+func TestStatementPDFDatesUSStyle(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	id := ts.customer(t, "Northwind", "ap@northwind.example")
+	ts.invoice(t, id, "INV-1", "120.00", billing.NewDate(2026, 2, 1))
+	c := ts.signIn(t, "ap@northwind.example")
+
+	resp, err := c.Get(ts.URL + "/portal/statement.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfContent(t, readAll(t, resp))
+	if !strings.Contains(text, "(Feb 1, 2026)") {
+		t.Error("statement PDF lacks the issue date as Feb 1, 2026")
+	}
+	if !strings.Contains(text, "(Mar 3, 2026)") {
+		t.Error("statement PDF lacks the due date as Mar 3, 2026")
+	}
+	if strings.Contains(text, "2026-02-01") || strings.Contains(text, "2026-03-03") {
+		t.Error("statement PDF shows an ISO date")
+	}
+}
+
+// pdfContent returns a PDF's content streams, inflated, so a test can look for
+// the text the PDF draws.
+func pdfContent(t *testing.T, pdf string) string {
+	t.Helper()
+	var out strings.Builder
+	rest := pdf
+	for {
+		start := strings.Index(rest, "stream\n")
+		if start < 0 {
+			return out.String()
+		}
+		rest = rest[start+len("stream\n"):]
+		end := strings.Index(rest, "endstream")
+		if end < 0 {
+			t.Fatal("PDF stream without endstream")
+		}
+		if r, err := zlib.NewReader(strings.NewReader(rest[:end])); err == nil {
+			b, _ := io.ReadAll(r)
+			out.Write(b)
+		} else {
+			out.WriteString(rest[:end])
+		}
+		rest = rest[end+len("endstream"):]
+	}
+}
+
 func TestInvoicePageAndPDF(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
