@@ -263,6 +263,33 @@ func TestPayTwiceMakesOneAttempt(t *testing.T) {
 	}
 }
 
+func TestSandboxCheckoutNamesSeller(t *testing.T) {
+	t.Parallel()
+	ps := newPayServer(t)
+	cust := ps.payer(t, "Card", billing.Terms{NetDays: 30})
+	inv := ps.issue(t, cust, "C-1", 120000, billing.NewDate(2026, 3, 1))
+	_, err := ps.pool.Exec(context.Background(), `INSERT INTO organization (name, timezone, currency, address, remit_to)
+		VALUES ('Acme Industrial Supply', 'America/New_York', 'USD', '', '')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ps.login(t, "ap@card.example")
+	key := ps.payKey(t, c)
+
+	resp, _ := ps.submit(t, c, "/portal/pay", payForm(key, inv.ID, "", ""))
+	checkout := resp.Header.Get("Location")
+	if !strings.HasPrefix(checkout, "/sandbox/checkout/") {
+		t.Fatalf("redirect to %q, want the sandbox checkout", checkout)
+	}
+	_, page := ps.fetch(t, c, checkout)
+	if !strings.Contains(page, `data-testid="seller-name">Acme Industrial Supply<`) {
+		t.Error("sandbox checkout header does not name the seller")
+	}
+	if !strings.Contains(page, "· Acme Industrial Supply</title>") {
+		t.Error("sandbox checkout title does not name the seller")
+	}
+}
+
 func TestPayCardShowsReceipt(t *testing.T) {
 	t.Parallel()
 	ps := newPayServer(t)

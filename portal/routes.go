@@ -42,9 +42,10 @@ func (h *Handler) Routes(e *echo.Echo) {
 	e.POST("/webhooks/stripe", h.stripeWebhook)
 	if h.Payments.Sandbox != nil {
 		// Public like a Stripe Checkout URL: the session id is the capability.
-		e.GET("/sandbox/checkout/:id", h.sandboxCheckout)
-		e.POST("/sandbox/checkout/:id", h.sandboxPay)
-		e.GET("/sandbox/setup/:id", h.sandboxSetup)
-		e.POST("/sandbox/setup/:id", h.sandboxSaveMethod)
+		// Like Stripe Checkout, the pages name the seller.
+		e.GET("/sandbox/checkout/:id", h.sandboxCheckout, h.withSeller)
+		e.POST("/sandbox/checkout/:id", h.sandboxPay, h.withSeller)
+		e.GET("/sandbox/setup/:id", h.sandboxSetup, h.withSeller)
+		e.POST("/sandbox/setup/:id", h.sandboxSaveMethod, h.withSeller)
 	}
 }
