@@ -107,6 +107,7 @@ type customerPage struct {
 	Today     string
 	OwnerID   int64 // zero when nobody owns the customer
 	LateFees  []lateFeeRow
+	Reminders *scheduleView
 	// Form values of the settings form.
 	DiscountPct, LateFeeFlat, LateFeePct string
 }
@@ -228,6 +229,11 @@ func (h *Handler) loadCustomerPage(c echo.Context, id int64) (customerPage, erro
 	if p.LateFees, err = h.lateFeeRows(ctx, id); err != nil {
 		return customerPage{}, err
 	}
+	schedule, err := h.reminderSchedule(ctx, id)
+	if err != nil {
+		return customerPage{}, err
+	}
+	p.Reminders = &schedule
 	return p, nil
 }
 

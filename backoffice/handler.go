@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/collect"
 	"github.com/ledgvero/ledgvero/billing/outbox"
 	"github.com/ledgvero/ledgvero/billing/stripegw"
 	"github.com/ledgvero/ledgvero/billing/websession"
@@ -34,6 +35,9 @@ type Handler struct {
 	BaseURL  string            // public URL for e-mailed sign-in links
 	Jobs     outbox.Inserter   // enqueues e-mail delivery inside business transactions
 	Refunds  *stripegw.Refunds // refunds card and bank payments; nil disables them
+	// Reminders previews reminder e-mails and sends a customer's due reminders
+	// on demand.
+	Reminders *collect.Engine
 
 	// RequireAdminTOTP sends admins without an authenticator app to enrollment
 	// before any other page.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ledgvero/ledgvero/assets"
 	"github.com/ledgvero/ledgvero/billing"
+	"github.com/ledgvero/ledgvero/billing/collect"
 	"github.com/ledgvero/ledgvero/billing/dbtest"
 	"github.com/ledgvero/ledgvero/billing/outbox"
 	"github.com/ledgvero/ledgvero/billing/websession"
@@ -91,6 +92,8 @@ func newTestServer(t *testing.T, opts ...func(*Handler)) *testServer {
 			IdleTimeout: 30 * time.Minute, MaxLifetime: 12 * time.Hour, Now: now,
 		}),
 	}
+	h.Reminders = &collect.Engine{Pool: pool, Jobs: jobs, BaseURL: h.BaseURL, From: "billing@acme.test", OrgName: "Acme",
+		Logger: h.Logger, Now: now}
 	for _, opt := range opts {
 		opt(h)
 	}

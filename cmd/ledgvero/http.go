@@ -116,6 +116,9 @@ func newServer(a *app) (*echo.Echo, error) {
 	if methods, ok := ph.Payments.Gateway.(stripegw.MethodGateway); ok {
 		bh.Refunds = &stripegw.Refunds{Pool: a.pool, Gateway: methods}
 	}
+	if bh.Reminders, err = newReminderEngine(a); err != nil {
+		return nil, err
+	}
 	bh.Routes(e)
 	return e, nil
 }
