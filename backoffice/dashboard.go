@@ -12,8 +12,8 @@ import (
 // dashboardPage is the back-office home: KPIs with 12-month trends, the aging
 // chart and the queue counts. Every figure comes from kpi_snapshots, so the page
 // costs a few indexed reads however large the ledger is. The figures therefore
-// stay as they were when the snapshot was taken, and the page says so: a
-// snapshot scans the whole ledger, which is too slow to repeat after every
+// stay as they were when the snapshot was taken, and the page states that time.
+// A snapshot scans the whole ledger, which is too slow to repeat after every
 // payment, while the Aging page computes open balances on each request.
 type dashboardPage struct {
 	page
@@ -28,8 +28,8 @@ type dashboardPage struct {
 	Currency string
 }
 
-// staffTimeLayout formats a moment for back-office pages in US style, for example
-// "Dec 4, 2026, 7:35 PM EST".
+// staffTimeLayout is the US-style time layout of back-office pages, for example
+// "Dec 4, 2026, 7:35 PM EST". The customer template's risk panel repeats it.
 const staffTimeLayout = "Jan 2, 2006, 3:04 PM MST"
 
 // kpiTile is one KPI with its current value and its 12-month trend.

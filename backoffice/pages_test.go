@@ -379,8 +379,8 @@ func TestCustomerPageReadableFormats(t *testing.T) {
 	if !strings.Contains(body, `data-testid="credit-limit">$50,000.00<`) {
 		t.Error("credit limit is not shown as money")
 	}
-	if !regexp.MustCompile(`Computed \d{4}-\d\d-\d\d \d\d:\d\d E[SD]T\.`).MatchString(body) {
-		t.Error("score time is not in the seller's zone with its abbreviation")
+	if !regexp.MustCompile(`Computed [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M E[SD]T\.`).MatchString(body) {
+		t.Error("score time is not like \"Dec 4, 2026, 7:35 PM EST\" in the seller's zone")
 	}
 	if !strings.Contains(body, `<option value="no_answer">No answer</option>`) || strings.Contains(body, ">wrong_number<") {
 		t.Error("call outcomes are not shown as words")
