@@ -19,7 +19,9 @@ type sparkline struct {
 }
 
 // newSparkline scales values into a width×height box; nil values are gaps
-// (months without a snapshot) and are skipped.
+// (months without a snapshot) and are skipped. Fewer than two values make no
+// line, so the sparkline is Empty. One point would draw only the end marker, a
+// lone dot that reads as a stray mark.
 func newSparkline(values []*float64, label string) sparkline {
 	s := sparkline{Width: 160, Height: 40, Label: label}
 	lo, hi, n := 0.0, 0.0, 0
@@ -35,7 +37,7 @@ func newSparkline(values []*float64, label string) sparkline {
 		}
 		n++
 	}
-	if n == 0 {
+	if n < 2 {
 		s.Empty = true
 		return s
 	}

@@ -314,6 +314,24 @@ func TestDashboardSaysWhenSnapshotTaken(t *testing.T) {
 	}
 }
 
+func TestDashboardOneSnapshotDrawsNoDot(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	today := billing.Today(testNow, mustNY(t))
+	if _, err := billing.TakeSnapshot(context.Background(), ts.pool, today); err != nil {
+		t.Fatal(err)
+	}
+
+	c := ts.signIn(t, "col@example.com", billing.RoleCollector)
+	_, body := get(t, c, ts.URL+"/backoffice/")
+	if n := strings.Count(body, `<svg class="spark"`); n != 0 {
+		t.Errorf("dashboard draws %d sparklines from one snapshot, want none", n)
+	}
+	if n := strings.Count(body, "no trend yet"); n != 6 {
+		t.Errorf("dashboard says \"no trend yet\" on %d KPI cards, want 6", n)
+	}
+}
+
 func TestAdminRecordsRefund(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
