@@ -12,7 +12,7 @@ import (
 	"github.com/ledgvero/ledgvero/billing/outbox"
 )
 
-// cmdReminders runs the reminder cadence or reports on template variants.
+// cmdReminders runs the day's collections work or reports on template variants.
 func cmdReminders(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 && args[0] == "variants" {
 		return cmdReminderVariants(ctx, a, args[1:])
@@ -47,20 +47,37 @@ func cmdReminders(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := engine.Run(ctx, collect.RunOptions{
-		AsOf: asOf, CustomerID: *customer, Actor: billing.SystemActor("cli"), Source: "cli",
-	})
+	// Without --customer this is the daily run itself: late fees, credit
+	// limits and installment notices first, then the cadence, and the day
+	// counts as run. One customer gets the cadence only, as "send now" does.
+	var out dailyOutput
+	if *customer != 0 {
+		out.RunResult, err = engine.Run(ctx, collect.RunOptions{
+			AsOf: asOf, CustomerID: *customer, Actor: billing.SystemActor("cli"), Source: "cli",
+		})
+	} else {
+		var daily collect.DailyResult
+		daily, err = engine.Daily(ctx, asOf)
+		out = dailyOutput{RunResult: daily.Reminders, LateFees: daily.LateFees, LimitHolds: daily.CreditHolds,
+			InstallmentNotices: daily.InstallmentNotices}
+	}
 	if err != nil {
 		return err
 	}
+	res := out.RunResult
 
 	if *format == "json" {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return enc.Encode(out)
 	}
 	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "as of\t%s\n", res.AsOf)
+	if *customer == 0 {
+		fmt.Fprintf(w, "late fees charged\t%d\n", out.LateFees)
+		fmt.Fprintf(w, "customers held over their credit limit\t%d\n", out.LimitHolds)
+		fmt.Fprintf(w, "installment notices queued\t%d\n", out.InstallmentNotices)
+	}
 	fmt.Fprintf(w, "e-mails queued\t%d\n", res.Sent)
 	fmt.Fprintf(w, "invoice steps handled\t%d\n", res.Invoices)
 	fmt.Fprintf(w, "staff tasks opened\t%d\n", res.Tasks)
@@ -74,6 +91,15 @@ func cmdReminders(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(w, "skipped: %s\t%d\n", r, res.Skipped[r])
 	}
 	return w.Flush()
+}
+
+// dailyOutput is what `reminders run` prints: the cadence's result, with the
+// other work of the daily run when it covered every customer.
+type dailyOutput struct {
+	collect.RunResult
+	LateFees           int `json:"late_fees"`
+	LimitHolds         int `json:"credit_limit_holds"`
+	InstallmentNotices int `json:"installment_notices"`
 }
 
 // newReminderEngine builds the cadence engine. It queues e-mail through an
