@@ -47,8 +47,9 @@ type policyView struct {
 // stepView is one step with its timing in words and what its edit form needs.
 type stepView struct {
 	collect.Step
-	When  string // "3 days before the due date"
-	Key   string // unique part of the form's element ids
+	When    string // "3 days before the due date"
+	Actions string // "staff task, credit hold"
+	Key     string // unique part of the form's element ids
 	CSRF  string
 	Tones []string
 	Names []string
@@ -96,7 +97,17 @@ func (h *Handler) loadReminderSettings(c echo.Context) (reminderSettingsPage, er
 		}
 	}
 	form := func(s collect.Step, key string) stepView {
-		return stepView{Step: s, When: stepWhen(s.OffsetDays), Key: key, CSRF: p.CSRF, Tones: p.Tones, Names: p.Names}
+		var actions []string
+		for _, a := range []struct {
+			on   bool
+			name string
+		}{{s.CreateTask, "staff task"}, {s.CreditHold, "credit hold"}, {s.LateFee, "late fee"}} {
+			if a.on {
+				actions = append(actions, a.name)
+			}
+		}
+		return stepView{Step: s, When: stepWhen(s.OffsetDays), Actions: strings.Join(actions, ", "), Key: key,
+			CSRF: p.CSRF, Tones: p.Tones, Names: p.Names}
 	}
 	for _, pol := range policies {
 		v := policyView{Policy: pol, NewStep: form(collect.Step{Tone: collect.ToneFriendly, Channel: collect.ChannelEmail,
