@@ -133,7 +133,7 @@ func safeFilename(s string) string {
 	}, s)
 }
 
-// pdfDoc is a plain A4 document with core fonts. The core fonts cover Windows
+// pdfDoc is a plain US Letter document with core fonts. The core fonts cover Windows
 // code page 1252, so text is translated to it; characters outside it print as '?'.
 type pdfDoc struct {
 	f  *fpdf.Fpdf
@@ -141,7 +141,7 @@ type pdfDoc struct {
 }
 
 func newPDF(title string, now time.Time) *pdfDoc {
-	f := fpdf.New("P", "mm", "A4", "")
+	f := fpdf.New("P", "mm", "Letter", "")
 	f.SetTitle(title, true)
 	f.SetCreator("Ledgvero", true)
 	f.SetCreationDate(now)

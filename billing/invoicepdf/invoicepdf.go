@@ -91,7 +91,7 @@ func formatQuantity(milli int64) string {
 // Render returns the PDF bytes. created is the document's creation time, so the
 // same invoice and time give the same bytes.
 func Render(d Document, created time.Time) ([]byte, error) {
-	f := fpdf.New("P", "mm", "A4", "")
+	f := fpdf.New("P", "mm", "Letter", "")
 	f.SetTitle("Invoice "+d.Number, true)
 	f.SetCreator("Ledgvero", true)
 	f.SetCreationDate(created)

@@ -43,6 +43,10 @@ func TestRenderInvoice(t *testing.T) {
 	if !bytes.HasPrefix(first, []byte("%PDF-")) {
 		t.Errorf("output starts with %q, want a PDF header", first[:min(8, len(first))])
 	}
+	// US Letter is 8.5 by 11 inches: 612 by 792 points.
+	if !bytes.Contains(first, []byte("/MediaBox [0 0 612.00 792.00]")) {
+		t.Error("the invoice PDF is not on US Letter paper")
+	}
 	second, err := invoicepdf.Render(doc, created)
 	if err != nil {
 		t.Fatal(err)
