@@ -50,9 +50,9 @@ type stepView struct {
 	When    string // "3 days before the due date"
 	Actions string // "staff task, credit hold"
 	Key     string // unique part of the form's element ids
-	CSRF  string
-	Tones []string
-	Names []string
+	CSRF    string
+	Tones   []string
+	Names   []string
 }
 
 // customerOption is one customer in the preview picker.
