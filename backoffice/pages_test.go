@@ -400,6 +400,9 @@ func TestCustomerPageReadableFormats(t *testing.T) {
 	if !regexp.MustCompile(`Computed [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M E[SD]T\.`).MatchString(body) {
 		t.Error("score time is not like \"Dec 4, 2026, 7:35 PM EST\" in the seller's zone")
 	}
+	if !regexp.MustCompile(`title="Recorded [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M E[SD]T"`).MatchString(body) {
+		t.Error("timeline times are not like \"Dec 4, 2026, 7:35 PM EST\"")
+	}
 	if !strings.Contains(body, `<option value="no_answer">No answer</option>`) || strings.Contains(body, ">wrong_number<") {
 		t.Error("call outcomes are not shown as words")
 	}

@@ -15,7 +15,7 @@ type timelineEntry struct {
 	Reason   string // the "reason" detail, with a dispute reason code shown as its label
 }
 
-const timelineTimeLayout = "Jan 2, 2006 15:04 MST"
+const timelineTimeLayout = "Jan 2, 2006, 3:04 PM MST"
 
 // timelineEntries loads the newest 500 events of a customer. An
 // "invoice.issued" event shows the invoice's issue date: an imported or seeded

@@ -96,7 +96,7 @@ func (h *Handler) renderDispute(c echo.Context, status int, edit func(*disputePa
 	for _, dp := range disputes {
 		v := disputeView{
 			ID: dp.ID, Status: dp.Status, Reason: billing.DisputeReasonLabel(dp.Reason), Message: dp.Message,
-			Opened: dp.OpenedAt.In(h.Timezone).Format("Jan 2, 2006 15:04 MST"), Open: dp.Status == "open",
+			Opened: dp.OpenedAt.In(h.Timezone).Format("Jan 2, 2006, 3:04 PM MST"), Open: dp.Status == "open",
 		}
 		page.HasOpen = page.HasOpen || v.Open
 		for _, a := range dp.Attachments {
@@ -110,7 +110,7 @@ func (h *Handler) renderDispute(c echo.Context, status int, edit func(*disputePa
 				who = "Our team"
 			}
 			v.Replies = append(v.Replies, replyView{Who: who, Staff: r.FromStaff, Message: r.Message,
-				When: r.CreatedAt.In(h.Timezone).Format("Jan 2, 2006 15:04 MST")})
+				When: r.CreatedAt.In(h.Timezone).Format("Jan 2, 2006, 3:04 PM MST")})
 		}
 		page.Disputes = append(page.Disputes, v)
 	}
