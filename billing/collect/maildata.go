@@ -19,6 +19,7 @@ type ReminderData struct {
 	PlanLink  string // the portal page where a signed-in debtor proposes an installment plan
 	PayBy     string // the date the e-mail asks payment by
 	Discount  string // an early-payment discount still open, in words; empty when none
+	Earlier   bool   // an earlier reminder e-mail listed one of the invoices
 	Signature Signature
 }
 
@@ -52,6 +53,7 @@ func reminderData(org string, c customerInfo, lead Step, invoices []invoiceInfo,
 	earliestDue := invoices[0].DueDate
 	for _, inv := range invoices {
 		total = total.Add(inv.Open)
+		d.Earlier = d.Earlier || inv.Reminded
 		if inv.DueDate.Before(earliestDue) {
 			earliestDue = inv.DueDate
 		}

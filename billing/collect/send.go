@@ -46,6 +46,7 @@ type invoiceInfo struct {
 	Open           billing.Money
 	DiscountRateBP int64
 	DiscountUntil  billing.Date
+	Reminded       bool // an earlier reminder e-mail listed it
 }
 
 // customerPlan is the reminder work for one customer of a chunk.
@@ -263,7 +264,29 @@ func loadChunk(ctx context.Context, tx pgx.Tx, rows []dueRow) (map[int64]custome
 		inv.Total.Currency, inv.Open.Currency = currency, currency
 		invoices[inv.ID] = inv
 	}
-	return customers, invoices, ir.Err()
+	if err := ir.Err(); err != nil {
+		return nil, nil, fmt.Errorf("loading invoices to remind: %w", err)
+	}
+	ir.Close()
+
+	// The wording of later steps refers to earlier reminders only when there
+	// were some: an invoice imported long overdue gets its first e-mail at a
+	// late step.
+	rr, err := tx.Query(ctx, `
+		SELECT DISTINCT invoice_id FROM reminder_sends WHERE invoice_id = ANY ($1) AND reminder_email_id IS NOT NULL`, invoiceIDs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading earlier reminders: %w", err)
+	}
+	reminded, err := pgx.CollectRows(rr, pgx.RowTo[int64])
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading earlier reminders: %w", err)
+	}
+	for _, id := range reminded {
+		inv := invoices[id]
+		inv.Reminded = true
+		invoices[id] = inv
+	}
+	return customers, invoices, nil
 }
 
 // claimEmails inserts the day's e-mail slot of every customer with e-mail steps.
