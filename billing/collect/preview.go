@@ -17,16 +17,28 @@ type PreviewEmail struct {
 	Subject  string
 	Text     string
 	HTML     string
-	Invoices int // open invoices listed
+	Invoices int    // open invoices listed
+	Note     string // why the listed invoices differ from what today's run would send, or ""
 }
 
-// previewLink stands in for the sign-in link, which is created only when an
-// e-mail is sent, because each link signs in once.
-const previewLink = "(a single-use sign-in link, created when the e-mail is sent)"
+// previewInvoicesSQL lists the open invoices of customer $1 whose latest step
+// reached on $2 uses template $3: the ones a run on $2 would put in this e-mail.
+const previewInvoicesSQL = `
+SELECT i.id, i.customer_id FROM invoices i
+JOIN customer_reminder_policies crp ON crp.customer_id = i.customer_id
+JOIN LATERAL (
+	SELECT s.template, s.template_b FROM reminder_steps s
+	WHERE s.policy_id = crp.policy_id AND $2::date - i.due_date >= s.offset_days
+	ORDER BY s.offset_days DESC LIMIT 1
+) st ON true
+WHERE i.customer_id = $1 AND i.open_minor > 0 AND i.voided_at IS NULL AND $3 IN (st.template, st.template_b)
+ORDER BY i.due_date, i.id`
 
-// Preview renders template name for the open invoices of customer customerID as
-// of asOf, addressed and signed as the customer's reminder policy would send it.
-// It writes nothing. A template that no step of the customer's policy uses is
+
+// Preview renders template name for customer customerID as of asOf, addressed
+// and signed as the customer's reminder policy would send it, listing the open
+// invoices that a run on asOf would put in that e-mail (all open invoices when
+// none would, with a Note saying so). It writes nothing. A template that no step of the customer's policy uses is
 // rendered in its own name's tone when that is a tone, and as friendly otherwise.
 func (e *Engine) Preview(ctx context.Context, customerID int64, name string, asOf billing.Date) (PreviewEmail, error) {
 	tmpl, err := LoadTemplates(ctx, e.Pool)
@@ -47,19 +59,30 @@ func (e *Engine) Preview(ctx context.Context, customerID int64, name string, asO
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `
-			SELECT id, customer_id FROM invoices
-			WHERE customer_id = $1 AND open_minor > 0 AND voided_at IS NULL
-			ORDER BY due_date, id`, customerID)
-		if err != nil {
-			return fmt.Errorf("listing open invoices of customer %d: %w", customerID, err)
+		list := func(query string, args ...any) ([]dueRow, error) {
+			rows, err := tx.Query(ctx, query, args...)
+			if err != nil {
+				return nil, fmt.Errorf("listing open invoices of customer %d: %w", customerID, err)
+			}
+			return pgx.CollectRows(rows, func(r pgx.CollectableRow) (dueRow, error) {
+				var d dueRow
+				return d, r.Scan(&d.InvoiceID, &d.CustomerID)
+			})
 		}
-		due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dueRow, error) {
-			var d dueRow
-			return d, r.Scan(&d.InvoiceID, &d.CustomerID)
-		})
+		due, err := list(previewInvoicesSQL, customerID, asOf, name)
 		if err != nil {
-			return fmt.Errorf("listing open invoices of customer %d: %w", customerID, err)
+			return err
+		}
+		note := ""
+		if len(due) == 0 {
+			due, err = list(`
+				SELECT id, customer_id FROM invoices
+				WHERE customer_id = $1 AND open_minor > 0 AND voided_at IS NULL
+				ORDER BY due_date, id`, customerID)
+			if err != nil {
+				return err
+			}
+			note = "No open invoice of this customer is at a step that uses this template today, so the preview lists all of its open invoices."
 		}
 		if len(due) == 0 {
 			return billing.FieldErrors{"customer_id": "This customer has no open invoices to remind about; choose another customer."}
@@ -72,17 +95,19 @@ func (e *Engine) Preview(ctx context.Context, customerID int64, name string, asO
 		if !ok {
 			return fmt.Errorf("customer %d: %w", customerID, billing.ErrNotFound)
 		}
-		list := make([]invoiceInfo, 0, len(due))
+		listed := make([]invoiceInfo, 0, len(due))
 		for _, d := range due {
-			list = append(list, invoices[d.InvoiceID])
+			listed = append(listed, invoices[d.InvoiceID])
 		}
-		data := reminderData(org, c, lead, list, asOf, e.BaseURL, previewLink)
+		// A real e-mail carries a single-use sign-in link, created when it is
+		// sent; the preview links to the portal's sign-in page instead.
+		data := reminderData(org, c, lead, listed, asOf, e.BaseURL, e.BaseURL+"/portal/login")
 		subject, text, html, err := tmpl.Render(name, data)
 		if err != nil {
 			return err
 		}
 
-		out = PreviewEmail{Subject: subject, Text: text, HTML: html, Invoices: len(list), To: c.ContactEmail}
+		out = PreviewEmail{Subject: subject, Text: text, HTML: html, Invoices: len(listed), To: c.ContactEmail, Note: note}
 		if out.To == "" {
 			out.To = "(no contact receives reminders: nothing would be sent)"
 		}

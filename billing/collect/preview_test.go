@@ -22,10 +22,11 @@ func TestPreviewRendersRealCustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.To != "ap@globex.example" || p.Invoices != 2 {
-		t.Errorf("to %q about %d invoices, want ap@globex.example about 2", p.To, p.Invoices)
+	// On Jan 20 only GX-1 (10 days past due) is at the firm step; GX-2 is not due yet.
+	if p.To != "ap@globex.example" || p.Invoices != 1 || p.Note != "" {
+		t.Errorf("to %q about %d invoices, note %q; want ap@globex.example about 1, no note", p.To, p.Invoices, p.Note)
 	}
-	for _, want := range []string{"Globex Corporation", "GX-1", "GX-2", "$1,650.00", "10 days past due"} {
+	for _, want := range []string{"Globex Corporation", "GX-1", "$1,250.00", "10 days past due", "/portal/login"} {
 		if !strings.Contains(p.Text, want) {
 			t.Errorf("text body lacks %q:\n%s", want, p.Text)
 		}
@@ -33,8 +34,20 @@ func TestPreviewRendersRealCustomer(t *testing.T) {
 			t.Errorf("HTML body lacks %q", want)
 		}
 	}
-	if !strings.Contains(p.Subject, "Globex Corporation") {
-		t.Errorf("subject %q does not name the customer", p.Subject)
+	if strings.Contains(p.Text, "GX-2") {
+		t.Error("the firm preview lists GX-2, which is not at the firm step")
+	}
+	// No reminder went out before, so the firm wording must not claim one did.
+	if p.Subject != "$1,250.00 overdue for Globex Corporation" || strings.Contains(p.Text, "We wrote earlier") {
+		t.Errorf("first firm e-mail claims an earlier reminder: subject %q", p.Subject)
+	}
+
+	courtesy, err := f.engine.Preview(ctx, cust, "courtesy", billing.NewDate(2026, 1, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if courtesy.Invoices != 2 || courtesy.Note == "" {
+		t.Errorf("courtesy preview with no invoice at that step: %d invoices, note %q; want both open invoices and a note", courtesy.Invoices, courtesy.Note)
 	}
 	if got := f.count(t, `SELECT count(*) FROM outbox_emails`); got != emails {
 		t.Errorf("a preview queued %d e-mails", got-emails)
