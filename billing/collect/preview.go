@@ -34,7 +34,6 @@ JOIN LATERAL (
 WHERE i.customer_id = $1 AND i.open_minor > 0 AND i.voided_at IS NULL AND $3 IN (st.template, st.template_b)
 ORDER BY i.due_date, i.id`
 
-
 // Preview renders template name for customer customerID as of asOf, addressed
 // and signed as the customer's reminder policy would send it, listing the open
 // invoices that a run on asOf would put in that e-mail (all open invoices when
