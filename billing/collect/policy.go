@@ -129,6 +129,9 @@ func validateStep(tmpl *Templates, s Step) billing.FieldErrors {
 	if s.TemplateB != "" && !tmpl.Has(s.TemplateB) {
 		errs["template_b"] = fmt.Sprintf("No template is named %q; leave it empty for no A/B test.", s.TemplateB)
 	}
+	if s.TemplateB != "" && s.TemplateB == s.Template {
+		errs["template_b"] = "Choose a different template for the second wording, or none."
+	}
 	if len(errs) > 0 {
 		return errs
 	}

@@ -2,6 +2,8 @@ package collect_test
 
 import (
 	"context"
+	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -107,6 +109,37 @@ func TestTemplateSourcesRoundTrip(t *testing.T) {
 	for _, s := range sources {
 		if !s.Edited {
 			t.Errorf("template %s not marked edited after saving", s.Name)
+		}
+	}
+}
+
+// goTemplatePrefix matches the location prefix of a raw Go template error.
+var goTemplatePrefix = regexp.MustCompile(`template: \w*:\d`)
+
+// TestSaveTemplateNamesThePart checks that a template error names the part it
+// is in and reads as advice, not as a Go error.
+func TestSaveTemplateNamesThePart(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	cases := []struct {
+		subject, text, html string
+		field, want         string
+	}{
+		{"Overdue: {{.TotalDue}", "Dear {{.Customer}}", "<p>x</p>", "subject", "It is not a valid template: line 1:"},
+		{"Overdue", "Dear {{.AmountDue}}", "<p>x</p>", "body_text", "there is no field .AmountDue; use .Customer"},
+		{"Overdue", "Dear {{.Customer}}", "<p>{{if .Customer}}x</p>", "body_html", "It is not a valid template: line 1:"},
+		{"Overdue for {{.Customer}}", "Dear {{.Customer}}", "<p>{{.Amount}}</p>", "body_html", "there is no field .Amount"},
+	}
+	for _, c := range cases {
+		err := collect.SaveTemplate(ctx, f.pool, "firm", c.subject, c.text, c.html)
+		var fe billing.FieldErrors
+		if !errors.As(err, &fe) {
+			t.Errorf("SaveTemplate(%q, %q, %q) = %v, want field errors", c.subject, c.text, c.html, err)
+			continue
+		}
+		if msg := fe[c.field]; !strings.Contains(msg, c.want) || goTemplatePrefix.MatchString(msg) {
+			t.Errorf("error for %s = %q (all: %v), want it to contain %q and no Go template prefix", c.field, msg, fe, c.want)
 		}
 	}
 }

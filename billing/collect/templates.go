@@ -5,6 +5,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strings"
 	texttemplate "text/template"
@@ -195,15 +196,25 @@ func SaveTemplate(ctx context.Context, db billing.DB, name, subject, text, html 
 	if len(errs) > 0 {
 		return errs
 	}
+	if errs := checkParts(subject, text, html); errs != nil {
+		return errs
+	}
 	trial, err := DefaultTemplates()
 	if err != nil {
 		return err
 	}
 	if err := trial.Override(name, subject, text, html); err != nil {
-		return billing.FieldErrors{"body_text": err.Error()}
+		return billing.FieldErrors{"body_text": templateProblem(err)}
 	}
 	if _, _, _, err := trial.Render(name, sampleReminder); err != nil {
-		return billing.FieldErrors{"body_text": "The template does not render: " + err.Error()}
+		field := "body_text"
+		switch {
+		case strings.HasPrefix(err.Error(), "rendering subject"):
+			field = "subject"
+		case strings.HasPrefix(err.Error(), "rendering HTML"):
+			field = "body_html"
+		}
+		return billing.FieldErrors{field: "It does not render with sample data: " + templateProblem(err)}
 	}
 
 	_, err = db.Exec(ctx, `
@@ -292,4 +303,48 @@ func TemplateSources(ctx context.Context, db billing.DB) ([]TemplateSource, erro
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// checkParts parses each part of an edited template on its own, so that an
+// error names the part it is in.
+func checkParts(subject, text, html string) billing.FieldErrors {
+	errs := billing.FieldErrors{}
+	if strings.ContainsAny(subject, "\r\n") {
+		errs["subject"] = "Keep the subject on one line."
+	} else if _, err := texttemplate.New("subject").Parse(subject); err != nil {
+		errs["subject"] = "It is not a valid template: " + templateProblem(err)
+	}
+	if _, err := texttemplate.New("text").Parse(text); err != nil {
+		errs["body_text"] = "It is not a valid template: " + templateProblem(err)
+	}
+	if _, err := htmltemplate.New("html").Parse(html); err != nil {
+		errs["body_html"] = "It is not a valid template: " + templateProblem(err)
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// templateLocation matches the "template: NAME:LINE:COL: " prefix of Go
+// template errors.
+var templateLocation = regexp.MustCompile(`template: [^:]*:(\d+)(:\d+)?: `)
+
+// missingField matches the error of a template that names an unknown field.
+var missingField = regexp.MustCompile(`can't evaluate field (\w+) in type`)
+
+// templateProblem rewrites a Go template error for the person editing it: the
+// line number without the internal template name, and for an unknown field the
+// fields that exist.
+func templateProblem(err error) string {
+	msg := err.Error()
+	if m := missingField.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("there is no field .%s; use .Customer, .Contact, .TotalDue, .PayBy, .Link, .PlanLink, "+
+			".Discount, .OrgName, .AsOf, .Invoices or .Earlier.", m[1])
+	}
+	if loc := templateLocation.FindStringSubmatchIndex(msg); loc != nil {
+		line := msg[loc[2]:loc[3]]
+		msg = "line " + line + ": " + msg[loc[1]:]
+	}
+	return msg + "."
 }
