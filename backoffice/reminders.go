@@ -205,6 +205,35 @@ func fieldMessages(fe billing.FieldErrors) []string {
 	return out
 }
 
+// Labels of the reminder forms' fields, as the page shows them.
+var (
+	policyLabels   = map[string]string{"name": "Name", "sender": "E-mails go out in the name of"}
+	stepLabels     = map[string]string{"offset_days": "Days from the due date", "tone": "Tone", "channel": "Channel", "template": "Template", "template_b": "Second wording"}
+	templateLabels = map[string]string{"name": "Name", "subject": "Subject", "body_text": "Plain-text body", "body_html": "HTML body"}
+)
+
+// flashLabeled is flashErrors with each field named by its label on the page.
+func (h *Handler) flashLabeled(c echo.Context, url string, err error, labels map[string]string) error {
+	var fe billing.FieldErrors
+	if !errors.As(err, &fe) {
+		return h.flashErrors(c, url, err)
+	}
+	fields := make([]string, 0, len(fe))
+	for field := range fe {
+		fields = append(fields, field)
+	}
+	sort.Strings(fields)
+	msgs := make([]string, 0, len(fe))
+	for _, field := range fields {
+		label, ok := labels[field]
+		if !ok {
+			label = strings.ReplaceAll(field, "_", " ")
+		}
+		msgs = append(msgs, label+": "+fe[field])
+	}
+	return h.redirectWith(c, url, "!Not saved. "+strings.Join(msgs, " "))
+}
+
 // recordSettingsChange writes a settings change to the staff audit log.
 func recordSettingsChange(ctx context.Context, tx pgx.Tx, u billing.StaffUser, action, summary string, details map[string]any) error {
 	return billing.RecordStaffAction(ctx, tx, billing.StaffAction{Staff: u, Action: action, Summary: summary, Details: details})
@@ -225,7 +254,7 @@ func (h *Handler) saveReminderPolicy(c echo.Context) error {
 			"Changed reminder policy "+strings.TrimSpace(name), map[string]any{"policy_id": id, "sender": sender})
 	})
 	if err != nil {
-		return h.flashErrors(c, reminderSettingsURL, err)
+		return h.flashLabeled(c, reminderSettingsURL, err, policyLabels)
 	}
 	return h.redirectWith(c, reminderSettingsURL, "Reminder policy saved.")
 }
@@ -256,7 +285,7 @@ func (h *Handler) saveReminderStep(c echo.Context) error {
 	}
 	s, errs := stepFromForm(c)
 	if errs != nil {
-		return h.flashErrors(c, reminderSettingsURL, errs)
+		return h.flashLabeled(c, reminderSettingsURL, errs, stepLabels)
 	}
 	s.ID = id
 	err = h.inTx(c, func(tx pgx.Tx) error {
@@ -273,7 +302,7 @@ func (h *Handler) saveReminderStep(c echo.Context) error {
 			map[string]any{"step_id": id, "offset_days": s.OffsetDays, "tone": s.Tone, "channel": s.Channel, "template": s.Template})
 	})
 	if err != nil {
-		return h.flashErrors(c, reminderSettingsURL, err)
+		return h.flashLabeled(c, reminderSettingsURL, err, stepLabels)
 	}
 	return h.redirectWith(c, reminderSettingsURL, "Reminder step saved.")
 }
@@ -285,7 +314,7 @@ func (h *Handler) addReminderStep(c echo.Context) error {
 	}
 	s, errs := stepFromForm(c)
 	if errs != nil {
-		return h.flashErrors(c, reminderSettingsURL, errs)
+		return h.flashLabeled(c, reminderSettingsURL, errs, stepLabels)
 	}
 	s.PolicyID = policyID
 	err = h.inTx(c, func(tx pgx.Tx) error {
@@ -303,7 +332,7 @@ func (h *Handler) addReminderStep(c echo.Context) error {
 			map[string]any{"step_id": id, "policy_id": policyID})
 	})
 	if err != nil {
-		return h.flashErrors(c, reminderSettingsURL, err)
+		return h.flashLabeled(c, reminderSettingsURL, err, stepLabels)
 	}
 	return h.redirectWith(c, reminderSettingsURL, "Reminder step added.")
 }
@@ -323,7 +352,7 @@ func (h *Handler) saveReminderTemplate(c echo.Context) error {
 			"Edited reminder template "+name, map[string]any{"template": name})
 	})
 	if err != nil {
-		return h.flashErrors(c, reminderSettingsURL+"#template-"+name, err)
+		return h.flashLabeled(c, reminderSettingsURL+"#template-"+name, err, templateLabels)
 	}
 	return h.redirectWith(c, reminderSettingsURL+"#template-"+name, "Template "+name+" saved.")
 }
@@ -471,19 +500,26 @@ func (h *Handler) sendRemindersNow(c echo.Context) error {
 	var msg string
 	switch {
 	case res.Sent > 0:
-		msg = fmt.Sprintf("Reminder e-mailed about %d invoice(s).", res.Invoices)
+		msg = fmt.Sprintf("Reminder e-mailed about %s.", plural(res.Invoices, "invoice"))
 	case res.Tasks > 0:
-		msg = fmt.Sprintf("%d call task(s) opened; no e-mail was due.", res.Tasks)
-	default:
-		var held []string
+		msg = fmt.Sprintf("%s opened; no e-mail was due.", plural(res.Tasks, "call task"))
+	case len(res.Skipped) > 0:
+		reasons := make([]string, 0, len(res.Skipped))
 		for reason, n := range res.Skipped {
-			held = append(held, fmt.Sprintf("%d %s", n, strings.ReplaceAll(reason, "_", " ")))
+			reasons = append(reasons, fmt.Sprintf("%s %s", plural(n, "invoice"), strings.ReplaceAll(reason, "_", " ")))
 		}
-		msg = "!Nothing was due today"
-		if len(held) > 0 {
-			msg += " (held back: " + strings.Join(held, ", ") + ")"
-		}
-		msg += "."
+		sort.Strings(reasons)
+		msg = "!No reminder went out: held back " + strings.Join(reasons, ", ") + "."
+	default:
+		msg = "!No reminder went out: no open invoice has reached a step today."
 	}
 	return h.redirectWith(c, customerURL(id)+"#reminders", msg)
+}
+
+// plural returns "1 invoice" or "3 invoices".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

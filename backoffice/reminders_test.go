@@ -47,7 +47,7 @@ func TestReminderSettingsEditAndPreview(t *testing.T) {
 	form := url.Values{"offset_days": {"12"}, "tone": {"stern"}, "channel": {"email"}, "template": {"firm"}}
 	post(t, admin, stepURL, form)
 	_, body = get(t, admin, ts.URL+reminderSettingsURL)
-	if !strings.Contains(body, "tone: Choose courtesy, friendly, firm or final.") {
+	if !strings.Contains(body, "Tone: Choose courtesy, friendly, firm or final.") {
 		t.Error("no error naming the tone after an invalid step")
 	}
 	form.Set("tone", "firm")
