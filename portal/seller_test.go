@@ -30,10 +30,10 @@ func TestPortalNamesSeller(t *testing.T) {
 	if !strings.Contains(body, `data-testid="seller-name">Acme Industrial Supply<`) {
 		t.Error("portal header does not name the seller")
 	}
-	if !strings.Contains(body, "<strong>Northwind Traders</strong>’s account with Acme Industrial Supply") {
+	if !strings.Contains(body, "<strong>Northwind Traders</strong>’ account with Acme Industrial Supply") {
 		t.Error("portal header does not name the account and the seller")
 	}
-	if !strings.Contains(body, "<title>Statement · Northwind Traders’s account with Acme Industrial Supply</title>") {
+	if !strings.Contains(body, "<title>Statement · Northwind Traders’ account with Acme Industrial Supply</title>") {
 		t.Error("statement title does not name the account and the seller")
 	}
 }

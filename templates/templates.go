@@ -31,6 +31,15 @@ type Base struct {
 	Sandbox    bool // payments go to the built-in sandbox, where no money moves
 }
 
+// PossessiveSuffix returns the ending of Account's possessive in US style: "’s",
+// or "’" alone after a final s, as in "Northwind Traders’ account".
+func (b Base) PossessiveSuffix() string {
+	if strings.HasSuffix(strings.ToLower(b.Account), "s") {
+		return "’"
+	}
+	return "’s"
+}
+
 // Renderer holds one parsed template set per page.
 type Renderer struct {
 	pages map[string]*template.Template
