@@ -375,10 +375,11 @@ func (h *Handler) resetReminderTemplate(c echo.Context) error {
 
 // scheduleView is a customer's reminder schedule for the customer page.
 type scheduleView struct {
-	Segment      string
+	Segment      string // the name of the reminder policy in force
 	Paused       bool
 	PausedReason string
-	SnoozedUntil string // "" when not snoozed
+	SnoozedUntil string // the last snoozed day, "" when not snoozed
+	ResumesOn    string // the day after SnoozedUntil
 	Past, Next   []scheduleRow
 }
 
@@ -397,8 +398,12 @@ func (h *Handler) reminderSchedule(ctx context.Context, customerID int64) (sched
 		return scheduleView{}, err
 	}
 	v := scheduleView{Segment: strings.ReplaceAll(sc.Segment, "_", " "), Paused: sc.Paused, PausedReason: sc.PausedReason}
+	if err := h.Pool.QueryRow(ctx, `SELECT name FROM reminder_policies WHERE segment = $1`, sc.Segment).Scan(&v.Segment); err != nil {
+		return scheduleView{}, fmt.Errorf("loading the reminder policy %s: %w", sc.Segment, err)
+	}
 	if !sc.SnoozedUntil.IsZero() && !sc.SnoozedUntil.Before(h.today()) {
 		v.SnoozedUntil = sc.SnoozedUntil.Format()
+		v.ResumesOn = sc.SnoozedUntil.AddDays(1).Format()
 	}
 	row := func(e collect.ScheduleEntry) scheduleRow {
 		r := scheduleRow{Date: e.Date.Format(), Number: e.Number,
@@ -484,7 +489,7 @@ func (h *Handler) snoozeReminders(c echo.Context) error {
 	if err != nil {
 		return h.flashErrors(c, customerURL(id)+"#reminders", err)
 	}
-	return h.redirectWith(c, customerURL(id)+"#reminders", "Reminders snoozed until "+until.Format()+".")
+	return h.redirectWith(c, customerURL(id)+"#reminders", "Reminders snoozed through "+until.Format()+"; they resume "+until.AddDays(1).Format()+".")
 }
 
 // sendRemindersNow runs today's cadence for the customer and says what it did.

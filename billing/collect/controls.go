@@ -51,7 +51,7 @@ func Resume(ctx context.Context, db billing.DB, customerID int64, actor billing.
 // themselves the day after.
 func Snooze(ctx context.Context, db billing.DB, customerID int64, until, today billing.Date, actor billing.Actor) error {
 	if !until.After(today) {
-		return billing.FieldErrors{"until": fmt.Sprintf("Choose a date after today (%s).", today)}
+		return billing.FieldErrors{"until": fmt.Sprintf("Choose a date after today (%s).", today.Format())}
 	}
 	if until.After(today.AddDays(180)) {
 		return billing.FieldErrors{"until": "Choose a date at most 180 days ahead, or pause reminders instead."}
@@ -65,7 +65,7 @@ func Snooze(ctx context.Context, db billing.DB, customerID int64, until, today b
 	}
 	return billing.AppendEvent(ctx, db, billing.Event{
 		CustomerID: customerID, Kind: "reminders.snoozed", Actor: actor.String(), Source: sourceOf(actor),
-		Summary: "Reminders snoozed until " + until.Format(), Details: map[string]any{"until": until.String()},
+		Summary: "Reminders snoozed through " + until.Format() + "; they resume " + until.AddDays(1).Format(), Details: map[string]any{"until": until.String()},
 	})
 }
 

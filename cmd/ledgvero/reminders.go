@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/ledgvero/ledgvero/billing"
@@ -88,7 +89,7 @@ func cmdReminders(ctx context.Context, a *app, args []string) error {
 	}
 	sort.Strings(reasons)
 	for _, r := range reasons {
-		fmt.Fprintf(w, "skipped: %s\t%d\n", r, res.Skipped[r])
+		fmt.Fprintf(w, "held back: %s\t%d\n", strings.ReplaceAll(r, "_", " "), res.Skipped[r])
 	}
 	return w.Flush()
 }
