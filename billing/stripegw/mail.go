@@ -15,7 +15,12 @@ import (
 // queueReceipt queues the receipt e-mail of a succeeded attempt, once.
 func (p *Processor) queueReceipt(ctx context.Context, tx pgx.Tx, a billing.PaymentAttempt) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Thank you. %s received your payment of %s.\n\n", p.OrgName, a.Amount)
+	b.WriteString("Hello,\n\n")
+	paid := fmt.Sprintf("Thank you. %s received your payment of %s on %s", p.OrgName, a.Amount, p.today().Format())
+	if label := billing.PaymentMethodLabel(a.Method); label != "" {
+		paid += " by " + strings.ToLower(label[:1]) + label[1:]
+	}
+	fmt.Fprintf(&b, "%s. It paid:\n\n", paid)
 	for _, l := range a.Lines {
 		fmt.Fprintf(&b, "  Invoice %s: %s", l.Number, l.Amount)
 		if l.Discount.Amount > 0 {
@@ -28,6 +33,7 @@ func (p *Processor) queueReceipt(ctx context.Context, tx pgx.Tx, a billing.Payme
 	}
 	fmt.Fprintf(&b, "\nReceipt %s: %s/portal/receipts/%d\nReference: %s\n",
 		billing.ReceiptNumber(a.ID), p.BaseURL, a.ID, a.PaymentIntentID)
+	fmt.Fprintf(&b, "\nThank you,\nAccounts Receivable\n%s\n", p.OrgName)
 	return p.queue(ctx, tx, outbox.Message{
 		To: a.ContactEmail, Subject: fmt.Sprintf("Receipt %s for your payment of %s", billing.ReceiptNumber(a.ID), a.Amount),
 		Text: b.String(), CustomerID: a.CustomerID, Kind: "payment.receipt",

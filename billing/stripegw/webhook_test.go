@@ -220,6 +220,11 @@ func TestCardPaymentAppliedOnce(t *testing.T) {
 		AND subject LIKE '%' || $1 || '%' AND body_text LIKE '%' || $1 || '%'`, number); got != 1 {
 		t.Errorf("receipts naming %s in the subject and text = %d, want 1", number, got)
 	}
+	if got := f.count(`SELECT count(*) FROM outbox_emails WHERE kind = 'payment.receipt'
+		AND body_text LIKE 'Hello,%' AND body_text LIKE '%received your payment of % on % by card.%'
+		AND body_text LIKE '%Accounts Receivable%'`); got != 1 {
+		t.Errorf("receipts with a greeting, the date, the method and a signature = %d, want 1", got)
+	}
 	if got := f.count(`SELECT count(*) FROM processed_webhook_events`); got != 2 {
 		t.Errorf("processed events = %d, want 2", got)
 	}
