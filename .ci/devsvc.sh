@@ -33,13 +33,25 @@ wait_http() {
 case "${1:-start}" in
 start)
   install mailpit github.com/axllent/mailpit "$MAILPIT_VERSION"
+  pidfile=$RUN/mailpit.pid
+  if ! { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; } && curl -s -o /dev/null http://127.0.0.1:8025/livez; then
+    # Another checkout's Mailpit holds the ports; share it rather than fail to bind.
+    rm -f "$pidfile"
+    echo "Mailpit: already running on 127.0.0.1:1025 and :8025 (not started by this checkout), messages at http://127.0.0.1:8025/view/latest.html"
+    exit 0
+  fi
   start mailpit "$BIN/mailpit" --listen 127.0.0.1:8025 --smtp 127.0.0.1:1025 --pop3 127.0.0.1:1110 --disable-version-check
   wait_http http://127.0.0.1:8025/livez
   echo "Mailpit: SMTP 127.0.0.1:1025, messages at http://127.0.0.1:8025/view/latest.html" ;;
 stop)
   for pidfile in "$RUN"/*.pid; do
     [ -f "$pidfile" ] || continue
-    kill "$(cat "$pidfile")" 2>/dev/null || true
+    pid=$(cat "$pidfile")
+    # Stop only a process that runs a binary of this checkout, never a process
+    # that has reused the number since.
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "^$BIN/"; then
+      kill "$pid" 2>/dev/null || true
+    fi
     rm -f "$pidfile"
   done
   echo "services stopped" ;;

@@ -19,8 +19,13 @@ fi
 
 pidfile=$RUN/stripe-mock.pid
 if ! { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
-  nohup "$BIN/stripe-mock" -http-addr "$HTTP_ADDR" -https-addr "$HTTPS_ADDR" >"$RUN/stripe-mock.log" 2>&1 &
-  echo $! >"$pidfile"
+  if curl -s -o /dev/null "http://$HTTP_ADDR/v1/customers"; then
+    # Another checkout's stripe-mock answers there; share it (STRIPE_MOCK_PORT picks another port).
+    rm -f "$pidfile"
+  else
+    nohup "$BIN/stripe-mock" -http-addr "$HTTP_ADDR" -https-addr "$HTTPS_ADDR" >"$RUN/stripe-mock.log" 2>&1 &
+    echo $! >"$pidfile"
+  fi
 fi
 for _ in $(seq 200); do
   # stripe-mock returns 401 without an API key, which proves it is up.
