@@ -47,7 +47,9 @@ func TestAutomationReminderLinkOpensStatement(t *testing.T) {
 	}
 	link := waitForLink(t, sink, acct.Email, 1)
 	msg := sink.To(acct.Email)[0]
-	if got := msg.Header("Subject"); got != "Second reminder: $2,550.00 overdue for Adatum Corporation" {
+	// The first e-mail Adatum gets is at the firm step, so it must not call
+	// itself a second reminder.
+	if got := msg.Header("Subject"); got != "$2,550.00 overdue for Adatum Corporation" {
 		t.Errorf("reminder subject = %q", got)
 	}
 	body := strings.ReplaceAll(msg.Data, "=\r\n", "")
