@@ -137,12 +137,12 @@ func TestAutomationMailpitFullCadence(t *testing.T) {
 
 	steps := []reminderStep{
 		{offset: -3, subject: "Upcoming payment: $1,234.50 due " + due.Format(),
-			body: []string{"This is a courtesy note", "fall due soon", "due in 3 days"}, closing: "Kind regards,"},
+			body: []string{"This is a courtesy note", "falls due soon", "due in 3 days"}, closing: "Kind regards,"},
 		{offset: 3, subject: "Reminder: $1,234.50 past due for Fabrikam Inc",
-			body: []string{"are now past due", "It may simply have slipped through", "3 days past due",
+			body: []string{"invoice for Fabrikam Inc is now past due", "It may simply have slipped through", "3 days past due",
 				"payment by " + due.AddDays(3+7).Format()}, closing: "Thank you,"},
 		{offset: 10, subject: "Second reminder: $1,234.50 overdue for Fabrikam Inc",
-			body: []string{"We wrote earlier about the invoices below, which remain unpaid", "10 days past due",
+			body: []string{"We wrote earlier about the invoice below, which remains unpaid", "10 days past due",
 				"payment of $1,234.50 by " + due.AddDays(10+7).Format()}, closing: "Regards,"},
 		{offset: 30, subject: "Final notice: $1,234.50 overdue for Fabrikam Inc",
 			body: []string{"This is our", "final notice", "30 days past due", "a member of our team will call you",

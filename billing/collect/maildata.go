@@ -23,6 +23,10 @@ type ReminderData struct {
 	Signature Signature
 }
 
+// One reports whether the reminder lists a single invoice, for the wording of
+// templates: "the following invoice is" against "the following invoices are".
+func (d ReminderData) One() bool { return len(d.Invoices) == 1 }
+
 // ReminderInvoice is one invoice in a reminder's table.
 type ReminderInvoice struct {
 	Number    string

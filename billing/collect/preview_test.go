@@ -48,6 +48,12 @@ func TestPreviewRendersRealCustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(p.Text, "The invoice below\nis past due and remains unpaid.") {
+		t.Errorf("firm text about one invoice is not in the singular:\n%s", p.Text)
+	}
+	if !strings.Contains(courtesy.Text, "the following invoices for Globex Corporation\nfall due soon") {
+		t.Errorf("courtesy text about two invoices is not in the plural:\n%s", courtesy.Text)
+	}
 	if courtesy.Invoices != 2 || courtesy.Note == "" {
 		t.Errorf("courtesy preview with no invoice at that step: %d invoices, note %q; want both open invoices and a note", courtesy.Invoices, courtesy.Note)
 	}
