@@ -363,3 +363,26 @@ func TestRiverDelivers(t *testing.T) {
 		t.Errorf("received %d copies, want 1", n)
 	}
 }
+
+func TestWorkNamesTheSeller(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.worker.FromName = true
+	plain := f.queue(t, message(f, "ap@northwind.example"))
+	if err := f.work(t, plain, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(context.Background(), `INSERT INTO organization (name, currency) VALUES ('Acme Industrial Supply', 'USD')`); err != nil {
+		t.Fatal(err)
+	}
+	named := f.queue(t, message(f, "ar@northwind.example"))
+	if err := f.work(t, named, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.sink.To("ap@northwind.example")[0].Header("From"); !strings.Contains(got, "billing@seller.example") || strings.Contains(got, "Acme") {
+		t.Errorf("From without an organization = %q, want the bare address", got)
+	}
+	if got := f.sink.To("ar@northwind.example")[0].Header("From"); !strings.Contains(got, `"Acme Industrial Supply" <billing@seller.example>`) {
+		t.Errorf("From = %q, want the seller's name before the address", got)
+	}
+}

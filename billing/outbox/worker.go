@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -45,8 +46,12 @@ type Worker struct {
 	Pool   *pgxpool.Pool
 	Sender Sender
 	From   string // default sender, MAIL_FROM
-	Logger *slog.Logger
-	Now    func() time.Time
+	// FromName puts the seller's name, read from the organization row at
+	// each delivery, before the default sender's address, so a renamed
+	// seller shows at once. False leaves the bare address.
+	FromName bool
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // NextRetry backs off quadratically from 10 seconds up to 30 minutes between tries.
@@ -85,6 +90,15 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	}
 	if email.From == "" {
 		email.From = w.From
+		if w.FromName {
+			var name string
+			if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT name FROM organization), '')`).Scan(&name); err != nil {
+				return fmt.Errorf("loading the sender name: %w", err)
+			}
+			if name != "" {
+				email.From = (&netmail.Address{Name: name, Address: w.From}).String()
+			}
+		}
 	}
 
 	msg, err := w.build(ctx, tx, email)

@@ -99,7 +99,7 @@ func newJobClient(a *app) (*river.Client[pgxTx], error) {
 		return nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
 	river.AddWorker(workers, &outbox.Worker{
-		Pool: a.pool, Sender: sender, From: a.cfg.MailFrom, Logger: a.logger.With("component", "outbox"), Now: a.now,
+		Pool: a.pool, Sender: sender, From: a.cfg.MailFrom, FromName: true, Logger: a.logger.With("component", "outbox"), Now: a.now,
 	})
 	river.AddWorker(workers, &followupjob.Worker{Pool: a.pool, Timezone: a.cfg.OrgTimezone, Now: a.now, Logger: a.logger})
 	river.AddWorker(workers, &scoring.SegmentsWorker{Pool: a.pool, Logger: a.logger, Now: a.now, Timezone: a.cfg.OrgTimezone})
