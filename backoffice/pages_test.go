@@ -108,7 +108,7 @@ func TestCollectorLogsNoteOnTimeline(t *testing.T) {
 		t.Fatalf("note: status %d", status)
 	}
 	_, body := get(t, c, ts.URL+"/backoffice/customers/"+id)
-	if !strings.Contains(body, "cheque in the post") || !strings.Contains(body, "staff:col@example.com via backoffice") {
+	if !strings.Contains(body, "cheque in the post") || !strings.Contains(body, "col@example.com in the back office") {
 		t.Error("note missing from the timeline with actor and source")
 	}
 	if !strings.Contains(body, "Note saved.") {

@@ -172,3 +172,20 @@ func countRows(t *testing.T, ts *testServer, query string, args ...any) int {
 	}
 	return n
 }
+
+func TestTimelineEntryBy(t *testing.T) {
+	cases := []struct{ actor, source, want string }{
+		{"staff:ana@example.com", "backoffice", "ana@example.com in the back office"},
+		{"system:invoice-delivery", "job", "Ledgvero (invoice delivery) by a scheduled job"},
+		{"contact:ap@northwind.example", "portal", "the customer's contact ap@northwind.example in the portal"},
+		{"system:stripe", "webhook", "Ledgvero (stripe) from the payment gateway"},
+		{"staff:ana@example.com", "fax", "ana@example.com via fax"},
+	}
+	for _, c := range cases {
+		var e timelineEntry
+		e.Actor, e.Source = c.actor, c.source
+		if got := e.By(); got != c.want {
+			t.Errorf("By(%q, %q) = %q, want %q", c.actor, c.source, got, c.want)
+		}
+	}
+}

@@ -50,6 +50,35 @@ func (h *Handler) timelineEntries(ctx context.Context, customerID int64) ([]time
 	return entries, nil
 }
 
+// sourceWords are the timeline sources as staff read them.
+var sourceWords = map[string]string{
+	"backoffice": "in the back office", "portal": "in the portal", "job": "by a scheduled job",
+	"cli": "from the command line", "webhook": "from the payment gateway", "import": "by an import",
+	"demo": "with the demo data", "recurring": "by a recurring schedule", "receipt": "from a receipt",
+}
+
+// By says who recorded the event and where, such as "ana@example.com in the
+// back office" or "Ledgvero (reminders) by a scheduled job".
+func (e timelineEntry) By() string {
+	kind, name, _ := strings.Cut(e.Actor, ":")
+	who := name
+	switch kind {
+	case "system":
+		who = "Ledgvero (" + strings.ReplaceAll(name, "-", " ") + ")"
+	case "contact", "debtor":
+		who = "the customer's contact " + name
+	case "":
+		who = e.Actor
+	}
+	if where, ok := sourceWords[e.Source]; ok {
+		return who + " " + where
+	}
+	if e.Source == "" {
+		return who
+	}
+	return who + " via " + e.Source
+}
+
 func invoiceIDOf(ev billing.Event) int64 {
 	if ev.InvoiceID == nil {
 		return 0
