@@ -42,6 +42,13 @@ type InvoiceEmail struct {
 	Total     string
 	Terms     []string
 	Link      string
+	Lines     []InvoiceEmailLine // what the invoice charges for, so a fee invoice names its cause
+}
+
+// InvoiceEmailLine is one line of the invoice e-mail.
+type InvoiceEmailLine struct {
+	Description string
+	Amount      string
 }
 
 // The delivery window limits the sweep to invoices created recently and issued
@@ -144,11 +151,15 @@ func (m *InvoiceMailer) SendInvoice(ctx context.Context, tx pgx.Tx, invoiceID in
 		return false, fmt.Errorf("creating sign-in link for invoice %d: %w", invoiceID, err)
 	}
 
-	subject, text, html, err := tmpl.Render("invoice", InvoiceEmail{
+	data := InvoiceEmail{
 		OrgName: org, Customer: inv.customer, Contact: inv.contactName, Number: inv.number, PONumber: inv.po,
 		IssueDate: inv.issue.Format(), DueDate: inv.due.Format(), Total: inv.total.String(), Terms: terms,
 		Link: m.BaseURL + "/portal/link/" + token,
-	})
+	}
+	for _, l := range doc.Lines {
+		data.Lines = append(data.Lines, InvoiceEmailLine{Description: l.Description, Amount: l.Amount.String()})
+	}
+	subject, text, html, err := tmpl.Render("invoice", data)
 	if err != nil {
 		return false, err
 	}

@@ -73,7 +73,7 @@ func TestInvoiceDeliveredOnce(t *testing.T) {
 	for _, p := range []string{
 		"https://pay.seller.example/portal/link/", "Payment is due within 30 days of the invoice date, by Jul 31, 2026.",
 		"A late fee of $25.00 is added once if the invoice is still unpaid 5 days after the due date.",
-		`filename="invoice-INV-2001.pdf"`, "application/pdf",
+		`filename="invoice-INV-2001.pdf"`, "application/pdf", "Hydraulic fittings: $980.00",
 	} {
 		if !strings.Contains(body, p) {
 			t.Errorf("invoice e-mail lacks %q", p)

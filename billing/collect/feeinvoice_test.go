@@ -2,6 +2,7 @@ package collect_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -94,6 +95,14 @@ func TestLateFeeBilledOncePerPeriod(t *testing.T) {
 		}
 		if fee.chargedOn != inv.ID {
 			t.Errorf("fee invoice %s is linked to invoice %d, want %d", fee.number, fee.chargedOn, inv.ID)
+		}
+	}
+
+	for i, fee := range fees {
+		want := fmt.Sprintf("Interest on overdue invoice %s, 30-day period %d", inv.Number, i+1)
+		if n := f.count(t, `SELECT count(*) FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+			WHERE i.number = $1 AND l.description = $2`, fee.number, want); n != 1 {
+			t.Errorf("fee invoice %s has no line %q", fee.number, want)
 		}
 	}
 

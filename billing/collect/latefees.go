@@ -78,7 +78,7 @@ type LateFee struct {
 const billFeesSQL = `
 WITH f AS (
 	SELECT lf.id, lf.invoice_id, lf.customer_id, lf.kind, lf.period, lf.currency, lf.amount_minor, lf.accrued_on,
-		i.number || '-FEE-' || greatest(lf.period, 1) AS number
+		i.number || '-FEE-' || greatest(lf.period, 1) AS number, i.number AS charged_number
 	FROM late_fees lf JOIN invoices i ON i.id = lf.invoice_id
 	WHERE lf.id = ANY ($1) AND lf.fee_invoice_id IS NULL
 ), billed AS (
@@ -89,7 +89,8 @@ WITH f AS (
 	RETURNING id, number, total_minor
 ), lines AS (
 	INSERT INTO invoice_lines (invoice_id, position, description, quantity_milli, unit_price_minor, amount_minor)
-	SELECT b.id, 1, CASE WHEN f.kind = 'flat' THEN 'Late fee' ELSE 'Interest for 30-day period ' || f.period END,
+	SELECT b.id, 1, CASE WHEN f.kind = 'flat' THEN 'Late fee on overdue invoice ' || f.charged_number
+		ELSE 'Interest on overdue invoice ' || f.charged_number || ', 30-day period ' || f.period END,
 		1000, b.total_minor, b.total_minor
 	FROM billed b JOIN f ON f.number = b.number
 )
