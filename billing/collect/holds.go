@@ -63,14 +63,24 @@ type DailyResult struct {
 // fees due, puts customers over their credit limit on hold, sends the installment
 // notices, then runs the reminder cadence so the e-mails show the new state.
 func (e *Engine) Daily(ctx context.Context, asOf billing.Date) (DailyResult, error) {
+	return e.DailyBy(ctx, asOf, billing.Actor{}, "job")
+}
+
+// DailyBy is Daily recorded on the timeline under actor and source, such as a
+// run started from the command line. A zero actor is the system: "collections"
+// for the fees and holds, "reminders" for the cadence.
+func (e *Engine) DailyBy(ctx context.Context, asOf billing.Date, actor billing.Actor, source string) (DailyResult, error) {
 	var res DailyResult
-	actor := billing.SystemActor("collections")
+	work := actor
+	if work == (billing.Actor{}) {
+		work = billing.SystemActor("collections")
+	}
 	err := billing.InTx(ctx, e.Pool, func(tx pgx.Tx) error {
 		var err error
-		if res.LateFees, err = AccrueLateFees(ctx, tx, asOf, actor, "job"); err != nil {
+		if res.LateFees, err = AccrueLateFees(ctx, tx, asOf, work, source); err != nil {
 			return err
 		}
-		res.CreditHolds, err = HoldOverLimit(ctx, tx, asOf, actor, "job")
+		res.CreditHolds, err = HoldOverLimit(ctx, tx, asOf, work, source)
 		return err
 	})
 	if err != nil {
@@ -81,7 +91,7 @@ func (e *Engine) Daily(ctx context.Context, asOf billing.Date) (DailyResult, err
 	if res.InstallmentNotices, err = e.SendInstallmentNotices(ctx, asOf); err != nil {
 		return res, err
 	}
-	if res.Reminders, err = e.Run(ctx, RunOptions{AsOf: asOf, Source: "job"}); err != nil {
+	if res.Reminders, err = e.Run(ctx, RunOptions{AsOf: asOf, Actor: actor, Source: source}); err != nil {
 		return res, err
 	}
 

@@ -58,7 +58,7 @@ func cmdReminders(ctx context.Context, a *app, args []string) error {
 		})
 	} else {
 		var daily collect.DailyResult
-		daily, err = engine.Daily(ctx, asOf)
+		daily, err = engine.DailyBy(ctx, asOf, billing.SystemActor("cli"), "cli")
 		out = dailyOutput{RunResult: daily.Reminders, LateFees: daily.LateFees, LimitHolds: daily.CreditHolds,
 			InstallmentNotices: daily.InstallmentNotices}
 	}
