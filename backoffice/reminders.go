@@ -80,43 +80,29 @@ func (h *Handler) loadReminderSettings(c echo.Context) (reminderSettingsPage, er
 	ctx := c.Request().Context()
 	p := reminderSettingsPage{page: h.page(c, "Reminder policies and templates"),
 		Tones: []string{collect.ToneCourtesy, collect.ToneFriendly, collect.ToneFirm, collect.ToneFinal}}
+
+	// The editable templates are exactly the ones a step may use.
+	var err error
+	if p.Templates, err = collect.TemplateSources(ctx, h.Pool); err != nil {
+		return p, err
+	}
+	for _, t := range p.Templates {
+		p.Names = append(p.Names, t.Name)
+	}
+
 	policies, err := collect.LoadPolicies(ctx, h.Pool)
 	if err != nil {
 		return p, err
 	}
-	if p.Templates, err = collect.TemplateSources(ctx, h.Pool); err != nil {
-		return p, err
-	}
-	tmpl, err := collect.LoadTemplates(ctx, h.Pool)
-	if err != nil {
-		return p, err
-	}
-	for _, name := range tmpl.Names() {
-		if name != "invoice" && !strings.HasPrefix(name, "installment_") {
-			p.Names = append(p.Names, name)
-		}
-	}
-	form := func(s collect.Step, key string) stepView {
-		var actions []string
-		for _, a := range []struct {
-			on   bool
-			name string
-		}{{s.CreateTask, "staff task"}, {s.CreditHold, "credit hold"}, {s.LateFee, "late fee"}} {
-			if a.on {
-				actions = append(actions, a.name)
-			}
-		}
-		return stepView{Step: s, When: stepWhen(s.OffsetDays), Actions: strings.Join(actions, ", "), Key: key,
-			CSRF: p.CSRF, Tones: p.Tones, Names: p.Names}
-	}
 	for _, pol := range policies {
-		v := policyView{Policy: pol, NewStep: form(collect.Step{Tone: collect.ToneFriendly, Channel: collect.ChannelEmail,
-			Template: collect.ToneFriendly}, "new-"+strconv.FormatInt(pol.ID, 10))}
+		newStep := collect.Step{Tone: collect.ToneFriendly, Channel: collect.ChannelEmail, Template: collect.ToneFriendly}
+		v := policyView{Policy: pol, NewStep: p.stepForm(newStep, "new-"+strconv.FormatInt(pol.ID, 10))}
 		for _, s := range pol.Steps {
-			v.Steps = append(v.Steps, form(s, strconv.FormatInt(s.ID, 10)))
+			v.Steps = append(v.Steps, p.stepForm(s, strconv.FormatInt(s.ID, 10)))
 		}
 		p.Policies = append(p.Policies, v)
 	}
+
 	rows, err := h.Pool.Query(ctx, `
 		SELECT c.id, c.name FROM customers c
 		WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = c.id AND i.open_minor > 0 AND i.voided_at IS NULL)
@@ -132,6 +118,23 @@ func (h *Handler) loadReminderSettings(c echo.Context) (reminderSettingsPage, er
 		return p, fmt.Errorf("listing customers for the preview: %w", err)
 	}
 	return p, nil
+}
+
+// stepForm returns step s with what its edit form needs; key makes the form's
+// element ids unique.
+func (p reminderSettingsPage) stepForm(s collect.Step, key string) stepView {
+	var actions []string
+	if s.CreateTask {
+		actions = append(actions, "staff task")
+	}
+	if s.CreditHold {
+		actions = append(actions, "credit hold")
+	}
+	if s.LateFee {
+		actions = append(actions, "late fee")
+	}
+	return stepView{Step: s, When: stepWhen(s.OffsetDays), Actions: strings.Join(actions, ", "), Key: key,
+		CSRF: p.CSRF, Tones: p.Tones, Names: p.Names}
 }
 
 // reminderSettings shows the policies and templates, and a preview when the
@@ -193,13 +196,8 @@ func (h *Handler) previewHTML(c echo.Context) error {
 
 // fieldMessages lists the messages of field errors, ordered by field.
 func fieldMessages(fe billing.FieldErrors) []string {
-	fields := make([]string, 0, len(fe))
-	for field := range fe {
-		fields = append(fields, field)
-	}
-	sort.Strings(fields)
 	out := make([]string, 0, len(fe))
-	for _, field := range fields {
+	for _, field := range fe.Fields() {
 		out = append(out, fe[field])
 	}
 	return out
@@ -218,13 +216,8 @@ func (h *Handler) flashLabeled(c echo.Context, url string, err error, labels map
 	if !errors.As(err, &fe) {
 		return h.flashErrors(c, url, err)
 	}
-	fields := make([]string, 0, len(fe))
-	for field := range fe {
-		fields = append(fields, field)
-	}
-	sort.Strings(fields)
 	msgs := make([]string, 0, len(fe))
-	for _, field := range fields {
+	for _, field := range fe.Fields() {
 		label, ok := labels[field]
 		if !ok {
 			label = strings.ReplaceAll(field, "_", " ")
@@ -492,7 +485,7 @@ func (h *Handler) snoozeReminders(c echo.Context) error {
 	return h.redirectWith(c, customerURL(id)+"#reminders", "Reminders snoozed through "+until.Format()+"; they resume "+until.AddDays(1).Format()+".")
 }
 
-// sendRemindersNow runs today's cadence for the customer and says what it did.
+// sendRemindersNow runs today's cadence for the customer and reports the result in the flash message.
 func (h *Handler) sendRemindersNow(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {

@@ -10,13 +10,19 @@ import (
 // to fix it. It is an error so that validation failures travel like any other.
 type FieldErrors map[string]string
 
-// Error joins the messages in field order.
-func (f FieldErrors) Error() string {
+// Fields returns the names of the invalid fields, sorted.
+func (f FieldErrors) Fields() []string {
 	keys := make([]string, 0, len(f))
 	for k := range f {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	return keys
+}
+
+// Error joins the messages in field order.
+func (f FieldErrors) Error() string {
+	keys := f.Fields()
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		parts = append(parts, k+": "+f[k])
