@@ -35,7 +35,7 @@ start)
   install mailpit github.com/axllent/mailpit "$MAILPIT_VERSION"
   pidfile=$RUN/mailpit.pid
   if ! { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; } && curl -s -o /dev/null http://127.0.0.1:8025/livez; then
-    # Another checkout's Mailpit holds the ports; share it rather than fail to bind.
+    # Another checkout's Mailpit already listens on these ports, so share it rather than fail to bind.
     rm -f "$pidfile"
     echo "Mailpit: already running on 127.0.0.1:1025 and :8025 (not started by this checkout), messages at http://127.0.0.1:8025/view/latest.html"
     exit 0

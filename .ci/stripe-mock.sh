@@ -20,7 +20,7 @@ fi
 pidfile=$RUN/stripe-mock.pid
 if ! { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
   if curl -s -o /dev/null "http://$HTTP_ADDR/v1/customers"; then
-    # Another checkout's stripe-mock answers there; share it (STRIPE_MOCK_PORT picks another port).
+    # Another checkout's stripe-mock already listens there, so share it (STRIPE_MOCK_PORT picks another port).
     rm -f "$pidfile"
   else
     nohup "$BIN/stripe-mock" -http-addr "$HTTP_ADDR" -https-addr "$HTTPS_ADDR" >"$RUN/stripe-mock.log" 2>&1 &

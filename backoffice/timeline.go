@@ -18,8 +18,8 @@ type timelineEntry struct {
 const timelineTimeLayout = "Jan 2, 2006, 3:04 PM MST"
 
 // timelineEntries loads the newest 500 events of a customer. An
-// "invoice.issued" event shows the invoice's issue date: an imported or seeded
-// invoice is recorded at load time, which says nothing about when it was issued.
+// "invoice.issued" event shows the invoice's issue date, because an imported or
+// seeded invoice is recorded at load time, not when it was issued.
 func (h *Handler) timelineEntries(ctx context.Context, customerID int64) ([]timelineEntry, error) {
 	events, err := billing.Timeline(ctx, h.Pool, customerID, false, 500)
 	if err != nil {
@@ -57,26 +57,26 @@ var sourceWords = map[string]string{
 	"demo": "with the demo data", "recurring": "by a recurring schedule", "receipt": "from a receipt",
 }
 
-// By says who recorded the event and where, such as "ana@example.com in the
+// By returns who recorded the event and where, such as "ana@example.com in the
 // back office" or "Ledgvero (reminders) by a scheduled job".
 func (e timelineEntry) By() string {
 	kind, name, _ := strings.Cut(e.Actor, ":")
-	who := name
+	recorder := name
 	switch kind {
 	case "system":
-		who = "Ledgvero (" + strings.ReplaceAll(name, "-", " ") + ")"
+		recorder = "Ledgvero (" + strings.ReplaceAll(name, "-", " ") + ")"
 	case "contact", "debtor":
-		who = "the customer's contact " + name
+		recorder = "the customer's contact " + name
 	case "":
-		who = e.Actor
+		recorder = e.Actor
 	}
 	if where, ok := sourceWords[e.Source]; ok {
-		return who + " " + where
+		return recorder + " " + where
 	}
 	if e.Source == "" {
-		return who
+		return recorder
 	}
-	return who + " via " + e.Source
+	return recorder + " via " + e.Source
 }
 
 func invoiceIDOf(ev billing.Event) int64 {

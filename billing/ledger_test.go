@@ -320,7 +320,7 @@ func TestLedgerProperties(t *testing.T) {
 		}
 	}
 
-	// PeriodKPIs sums opening and closing AR in one pass of its own; each must
+	// PeriodKPIs sums opening and closing AR with queries of its own. Each must
 	// match the aging report's total on the same day, partly paid, credited and
 	// written-off invoices included.
 	for from := billing.NewDate(2025, 1, 1); from.Before(billing.NewDate(2025, 6, 1)); from = from.AddDays(9) {

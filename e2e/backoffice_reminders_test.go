@@ -41,7 +41,7 @@ func TestStaffEditsTemplateAndPreviews(t *testing.T) {
 }
 
 // TestStaffPausesAndSendsReminders pauses and resumes a customer's reminders,
-// then sends the due ones at once and sees them in the schedule.
+// then sends the due ones at once and checks that the schedule lists them.
 func TestStaffPausesAndSendsReminders(t *testing.T) {
 	t.Parallel()
 	s := StartServer(t)

@@ -139,7 +139,7 @@ func (h *Handler) renderInvoice(c echo.Context, status int, edit func(*invoicePa
 	for _, ev := range inv.Timeline {
 		row := timelineRow{When: ev.OccurredAt.In(h.Timezone).Format("Jan 2, 2006, 3:04 PM MST"), Summary: ev.Summary}
 		if ev.Kind == "invoice.issued" {
-			// Imported invoices are recorded at import time; the issue date is what the debtor knows.
+			// Imported invoices are recorded at import time, so the debtor sees the issue date instead.
 			row.When = inv.IssueDate.Format()
 		}
 		page.Timeline = append(page.Timeline, row)

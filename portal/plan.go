@@ -170,7 +170,7 @@ func (h *Handler) canSaveMethods() bool {
 	return ok
 }
 
-// methodNextStep returns the sentence that asks for a payment method when an
+// methodNextStep returns the sentence requesting a payment method when an
 // open plan charges automatically but has none saved, and "" otherwise.
 func (p *planPage) methodNextStep() string {
 	for _, v := range p.Plans {

@@ -42,7 +42,7 @@ type InvoiceEmail struct {
 	Total     string
 	Terms     []string
 	Link      string
-	Lines     []InvoiceEmailLine // what the invoice charges for, so a fee invoice names its cause
+	Lines     []InvoiceEmailLine // the charged lines, so a fee invoice names the invoice it is charged on
 }
 
 // InvoiceEmailLine is one line of the invoice e-mail.

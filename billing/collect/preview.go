@@ -18,7 +18,7 @@ type PreviewEmail struct {
 	Text     string
 	HTML     string
 	Invoices int    // open invoices listed
-	Note     string // why the listed invoices differ from what today's run would send, or ""
+	Note     string // the reason the listed invoices differ from today's run, or ""
 }
 
 // previewInvoicesSQL lists the open invoices of customer $1 whose latest step
@@ -35,9 +35,9 @@ WHERE i.customer_id = $1 AND i.open_minor > 0 AND i.voided_at IS NULL AND $3 IN 
 ORDER BY i.due_date, i.id`
 
 // Preview renders template name for customer customerID as of asOf, addressed
-// and signed as the customer's reminder policy would send it, listing the open
-// invoices that a run on asOf would put in that e-mail (all open invoices when
-// none would, with a Note saying so). It writes nothing. A template that no step of the customer's policy uses is
+// and signed as the customer's reminder policy would send it. It lists the open
+// invoices that a run on asOf would put in that e-mail. When none would, it lists
+// all open invoices and sets Note. It writes nothing. A template that no step of the customer's policy uses is
 // rendered in its own name's tone when that is a tone, and as friendly otherwise.
 func (e *Engine) Preview(ctx context.Context, customerID int64, name string, asOf billing.Date) (PreviewEmail, error) {
 	tmpl, err := LoadTemplates(ctx, e.Pool)

@@ -282,6 +282,8 @@ func TemplateSources(ctx context.Context, db billing.DB) ([]TemplateSource, erro
 			HTML:    shipped.html[name].Lookup("html").Tree.Root.String(),
 		}
 	}
+
+	// Edited versions replace the shipped ones; new names are added.
 	rows, err := db.Query(ctx, `SELECT name, subject, body_text, body_html FROM reminder_templates`)
 	if err != nil {
 		return nil, fmt.Errorf("querying reminder templates: %w", err)
@@ -297,6 +299,7 @@ func TemplateSources(ctx context.Context, db billing.DB) ([]TemplateSource, erro
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+
 	out := make([]TemplateSource, 0, len(byName))
 	for _, s := range byName {
 		out = append(out, s)

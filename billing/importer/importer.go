@@ -55,7 +55,7 @@ type Options struct {
 	Actor           billing.Actor  // who runs the import; defaults to system:import
 	Source          string         // timeline source, "cli" or "backoffice"; defaults to "import"
 	MaxProblems     int            // problems kept in the report (all are counted); defaults to 1000
-	Load            Load           // how the writes keep indexes and foreign keys; defaults to LoadAuto
+	Load            Load           // the load mode for indexes and foreign keys; defaults to LoadAuto
 	Progress        func(bytes int64)
 	Logger          *slog.Logger // receives the duration of each step at debug level; may be nil
 }
@@ -98,7 +98,7 @@ type Report struct {
 	BulkLoad     bool      `json:"bulk_load"` // the writes ran in bulk mode (see Load)
 }
 
-// Load chooses how an import's writes keep the ledger's indexes and foreign keys.
+// Load is the way an import keeps the ledger's indexes and foreign keys during its writes.
 type Load string
 
 const (

@@ -94,8 +94,8 @@ func cmdReminders(ctx context.Context, a *app, args []string) error {
 	return w.Flush()
 }
 
-// dailyOutput is what `reminders run` prints: the cadence's result, with the
-// other work of the daily run when it covered every customer.
+// dailyOutput is the output of `reminders run`: the cadence's result, and the
+// other work of the daily run when the run covered every customer.
 type dailyOutput struct {
 	collect.RunResult
 	LateFees           int `json:"late_fees"`
